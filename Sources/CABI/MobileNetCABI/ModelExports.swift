@@ -1,0 +1,101 @@
+import CMobileNetHeader
+import MobileNet
+
+@_cdecl("mobilenet_options_init")
+public func mobilenet_options_init(_ options: UnsafeMutablePointer<mobilenet_options>?) {
+    guard let options else { return }
+    options.pointee = mobilenet_options(struct_size: MemoryLayout<mobilenet_options>.size,
+                                        num_threads: 0, crop_fraction: 0)
+}
+
+/// Core load options from a caller's (possibly NULL) mobilenet_options.
+func loadOptions(_ options: UnsafePointer<mobilenet_options>?) throws -> LoadOptions {
+    guard let options else { return LoadOptions() }
+    let expected = MemoryLayout<mobilenet_options>.size
+    guard options.pointee.struct_size == expected else {
+        throw invalidArgument("options->struct_size is \(options.pointee.struct_size), not sizeof(mobilenet_options) = \(expected); call mobilenet_options_init first")
+    }
+    let threads = Int(options.pointee.num_threads)
+    let crop = options.pointee.crop_fraction
+    guard !crop.isNaN else { throw invalidArgument("options->crop_fraction is NaN") }
+    return LoadOptions(numThreads: threads,
+                       cropFraction: crop == 0 ? Preprocessing.defaultCropFraction : Double(crop))
+}
+
+func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) {
+    out.pointee = ModelHandle(model: model).opaque
+}
+
+@_cdecl("mobilenet_model_load")
+public func mobilenet_model_load(_ path: UnsafePointer<CChar>?, _ options: UnsafePointer<mobilenet_options>?,
+                                 _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> mobilenet_status {
+    guarded("mobilenet_model_load") {
+        guard let path else { throw invalidArgument("path is NULL") }
+        guard let outModel else { throw invalidArgument("out_model is NULL") }
+        let options = try loadOptions(options)
+        guard path.pointee != 0 else { throw invalidArgument("path is empty") }
+        store(try Model(path: String(cString: path), options: options), into: outModel)
+    }
+}
+
+@_cdecl("mobilenet_model_load_memory")
+public func mobilenet_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int,
+                                        _ options: UnsafePointer<mobilenet_options>?,
+                                        _ outModel: UnsafeMutablePointer<OpaquePointer?>?) -> mobilenet_status {
+    guarded("mobilenet_model_load_memory") {
+        guard let data else { throw invalidArgument("data is NULL") }
+        guard let outModel else { throw invalidArgument("out_model is NULL") }
+        guard size > 0 else { throw MobileNetError(.format, "the model data is empty (size 0)") }
+        let options = try loadOptions(options)
+        store(try Model(bytes: UnsafeRawBufferPointer(start: data, count: size), options: options), into: outModel)
+    }
+}
+
+@_cdecl("mobilenet_model_free")
+public func mobilenet_model_free(_ model: OpaquePointer?) {
+    guard let model else { return }
+    ModelHandle.release(model)
+}
+
+@_cdecl("mobilenet_model_run")
+public func mobilenet_model_run(_ model: OpaquePointer?, _ input: UnsafePointer<Float>?, _ batch: Int32,
+                                _ height: Int32, _ width: Int32, _ logits: UnsafeMutablePointer<Float>?,
+                                _ capacity: Int) -> mobilenet_status {
+    guarded("mobilenet_model_run") {
+        let handle = try handle(model)
+        guard let input else { throw invalidArgument("input is NULL") }
+        guard let logits else { throw invalidArgument("logits is NULL") }
+        // size_t arrives as Int: a capacity above Int.max reads as negative.
+        try handle.model.run(input: input, batch: Int(batch), height: Int(height), width: Int(width),
+                             logits: logits, capacity: capacity < 0 ? Int.max : capacity)
+    }
+}
+
+@_cdecl("mobilenet_model_classify_rgb8")
+public func mobilenet_model_classify_rgb8(_ model: OpaquePointer?, _ rgb: UnsafePointer<UInt8>?, _ width: Int32,
+                                          _ height: Int32, _ rowStride: Int, _ topK: Int32,
+                                          _ predictions: UnsafeMutablePointer<mobilenet_prediction>?) -> mobilenet_status {
+    guarded("mobilenet_model_classify_rgb8") {
+        let handle = try handle(model)
+        guard let rgb else { throw invalidArgument("rgb is NULL") }
+        guard let predictions else { throw invalidArgument("predictions is NULL") }
+        guard rowStride >= 0 else { throw invalidArgument("row_stride is too large") }
+        try handle.model.classify(rgb: rgb, width: Int(width), height: Int(height), rowStride: rowStride,
+                                  topK: Int(topK)) { rank, index, probability in
+            predictions[rank] = mobilenet_prediction(class_index: Int32(index), probability: probability,
+                                                     label: handle.label(index))
+        }
+    }
+}
+
+@_cdecl("mobilenet_model_num_classes")
+public func mobilenet_model_num_classes(_ model: OpaquePointer?) -> Int32 {
+    guard let model else { return 0 }
+    return Int32(ModelHandle.from(model).model.numClasses)
+}
+
+@_cdecl("mobilenet_model_label")
+public func mobilenet_model_label(_ model: OpaquePointer?, _ classIndex: Int32) -> UnsafePointer<CChar>? {
+    guard let model else { return nil }
+    return ModelHandle.from(model).label(Int(classIndex))
+}

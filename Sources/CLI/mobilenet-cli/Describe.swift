@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import MobileNet
+
+struct Describe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a network's layers, shapes, multiply-adds and parameters.",
+        discussion: "Describes the model given with --model, or else the configuration given by --variant, --alpha, --resolution and --classes (no weights needed).")
+
+    @Option(help: "Describe this model file instead of a configuration.")
+    var model: String?
+
+    @Option(help: "separable, full_conv or shallow.")
+    var variant: String = "separable"
+
+    @Option(help: "Width multiplier alpha.")
+    var alpha: Double = 1.0
+
+    @Option(help: "Input resolution (height = width).")
+    var resolution: Int = 224
+
+    @Option(help: "Number of classes (the paper counts 1000).")
+    var classes: Int = 1000
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        let info: NetworkInfo
+        if let model {
+            info = try Model(path: model, options: LoadOptions(numThreads: 1)).info()
+        } else {
+            guard let kind = Variant(name: variant) else {
+                throw ValidationError("--variant must be separable, full_conv or shallow")
+            }
+            let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
+            info = try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
+        }
+        print(json ? try Self.json(info) : Self.table(info))
+    }
+
+    static func json(_ info: NetworkInfo) throws -> String {
+        let object: [String: Any] = [
+            "variant": info.variant.name,
+            "width_multiplier": info.widthMultiplier,
+            "resolution": info.height,
+            "num_classes": info.numClasses,
+            "mult_adds": info.multAdds,
+            "parameters": info.parameters,
+            "layers": info.layers.map { layer -> [String: Any] in
+                [
+                    "name": layer.spec.name, "type": layer.spec.type.name, "stride": layer.spec.stride,
+                    "input": [layer.inputHeight, layer.inputWidth, layer.spec.inputChannels],
+                    "output": [layer.outputHeight, layer.outputWidth, layer.spec.outputChannels],
+                    "mult_adds": layer.multAdds, "parameters": layer.parameters,
+                ]
+            },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func table(_ info: NetworkInfo) -> String {
+        func cell(_ text: String, _ width: Int, right: Bool = false) -> String {
+            let fill = String(repeating: " ", count: max(width - text.count, 0))
+            return right ? fill + text : text + fill
+        }
+        var lines = ["MobileNet v1 \(info.variant.name), alpha \(info.widthMultiplier), \(info.height)x\(info.width), \(info.numClasses) classes"]
+        lines.append(cell("layer", 22) + cell("type", 12) + cell("s", 3) + "  " + cell("input", 15)
+                     + cell("output", 15) + cell("mult-adds", 14, right: true) + cell("parameters", 12, right: true))
+        for layer in info.layers {
+            lines.append(cell(layer.spec.name, 22) + cell(layer.spec.type.name, 12) + cell("\(layer.spec.stride)", 3)
+                         + "  " + cell("\(layer.inputHeight)x\(layer.inputWidth)x\(layer.spec.inputChannels)", 15)
+                         + cell("\(layer.outputHeight)x\(layer.outputWidth)x\(layer.spec.outputChannels)", 15)
+                         + cell("\(layer.multAdds)", 14, right: true) + cell("\(layer.parameters)", 12, right: true))
+        }
+        lines.append(String(format: "total: %.1fM mult-adds, %.2fM parameters", Double(info.multAdds) / 1e6,
+                            Double(info.parameters) / 1e6))
+        return lines.joined(separator: "\n")
+    }
+}

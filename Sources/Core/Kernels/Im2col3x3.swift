@@ -1,0 +1,29 @@
+// Gathers the 3x3 receptive fields of one output row into a matrix so a full
+// 3x3 convolution (the first layer, and the paper's full-convolution variant)
+// runs on the same GEMM microkernel as the pointwise layers. Row j of the
+// result is output pixel (oy, j): 9 taps x `channels` values, tap-major like
+// TensorFlow's HWIO weights; taps in the SAME padding are zeros.
+
+public enum Im2col3x3 {
+    public static func row(input: UnsafePointer<Float>, layout: ActivationLayout, channels: Int,
+                           oy: Int, outputWidth: Int, stride: Int, padTop: Int, padLeft: Int,
+                           into dst: UnsafeMutablePointer<Float>) {
+        let k = 9 * channels
+        let inH = layout.height, inW = layout.width, ps = layout.pixelStride
+        for ox in 0..<outputWidth {
+            var d = dst + ox * k
+            for ky in 0..<3 {
+                let iy = oy * stride - padTop + ky
+                for kx in 0..<3 {
+                    let ix = ox * stride - padLeft + kx
+                    if iy < 0 || iy >= inH || ix < 0 || ix >= inW {
+                        d.update(repeating: 0, count: channels)
+                    } else {
+                        d.update(from: input + (iy * inW + ix) * ps, count: channels)
+                    }
+                    d += channels
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a model is loaded.
+public struct LoadOptions: Sendable {
+    public static let maxThreads = 256
+    /// Threads per inference: 0 = one per online core.
+    public var numThreads: Int = 0
+    /// Central crop kept by `classify` (0, 1].
+    public var cropFraction: Double = Preprocessing.defaultCropFraction
+
+    public init(numThreads: Int = 0, cropFraction: Double = Preprocessing.defaultCropFraction) {
+        self.numThreads = numThreads
+        self.cropFraction = cropFraction
+    }
+
+    func validate() throws {
+        guard (0...LoadOptions.maxThreads).contains(numThreads) else {
+            throw MobileNetError.invalid("num_threads \(numThreads) is outside 0...\(LoadOptions.maxThreads)")
+        }
+        guard cropFraction.isFinite, cropFraction > 0, cropFraction <= 1 else {
+            throw MobileNetError.invalid("crop fraction \(cropFraction) is outside (0, 1]")
+        }
+    }
+}
+
+/// A loaded MobileNet: immutable after load and safe to use from any number
+/// of threads at once.
+public final class Model {
+    public static let maxBatch = 4096
+    public static let maxImageSide = 65536
+
+    public let metadata: ModelMetadata
+    public let architecture: Architecture
+    public let preprocessing: Preprocessing
+    let network: Network
+    private let arenas = ArenaCache()
+
+    public var numClasses: Int { architecture.numClasses }
+    public var labels: [String]? { metadata.labels }
+    public var threadCount: Int { network.pool.threadCount }
+
+    /// Loads a safetensors model file (read, not mapped; see ByteSource).
+    public convenience init(path: String, options: LoadOptions = LoadOptions()) throws {
+        try options.validate()
+        try self.init(source: try FileByteSource(path: path), options: options)
+    }
+
+    /// Loads a model from the bytes of a safetensors file; they are not retained.
+    public convenience init(bytes: UnsafeRawBufferPointer, options: LoadOptions = LoadOptions()) throws {
+        try options.validate()
+        guard bytes.baseAddress != nil || bytes.isEmpty else { throw MobileNetError.invalid("no model bytes") }
+        try self.init(source: MemoryByteSource(bytes: bytes), options: options)
+    }
+
+    private init(source: ByteSource, options: LoadOptions) throws {
+        let header = try SafeTensorsHeader.read(from: source)
+        metadata = try ModelMetadata(header.metadata)
+        do {
+            architecture = try Architecture(variant: metadata.variant, widthMultiplier: metadata.widthMultiplier,
+                                            numClasses: metadata.numClasses)
+        } catch let error as MobileNetError {
+            throw MobileNetError.format("metadata describes an invalid network: \(error.message)")
+        }
+        let loader = WeightLoader(source: source, header: header, architecture: architecture,
+                                  epsilon: metadata.batchNormEpsilon)
+        try loader.checkTensorSet()
+        let (stages, logits) = try loader.buildStages()
+        let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
+        network = Network(stages: stages, logits: logits, pool: try ThreadPool(threadCount: threads))
+        preprocessing = Preprocessing(cropFraction: options.cropFraction, mean: metadata.inputMean,
+                                      scale: metadata.inputScale)
+    }
+
+    /// The network's structure at the resolution it was trained at.
+    public func info() -> NetworkInfo {
+        // The metadata's resolution was range-checked at load.
+        try! NetworkInfo(architecture: architecture, height: metadata.resolution, width: metadata.resolution)
+    }
+
+    private func withArena<T>(height: Int, width: Int, _ body: (Arena) throws -> T) throws -> T {
+        let arena = try arenas.take(height: height, width: width) {
+            try network.makeArena(height: height, width: width)
+        }
+        defer { arenas.give(arena) }
+        return try body(arena)
+    }
+
+    /// Runs `batch` NHWC images of height x width x 3 normalized floats and
+    /// writes batch x numClasses logits.
+    public func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                    logits: UnsafeMutablePointer<Float>, capacity: Int) throws {
+        guard (1...Model.maxBatch).contains(batch) else {
+            throw MobileNetError.invalid("batch \(batch) is outside 1...\(Model.maxBatch)")
+        }
+        guard (1...NetworkInfo.maxInputSide).contains(height), (1...NetworkInfo.maxInputSide).contains(width) else {
+            throw MobileNetError.invalid("input size \(height)x\(width) is outside 1...\(NetworkInfo.maxInputSide)")
+        }
+        guard capacity >= 0 else { throw MobileNetError.invalid("logits capacity is negative") }
+        let needed = batch * numClasses  // both bounded: no overflow
+        guard capacity >= needed else {
+            throw MobileNetError(.bufferTooSmall,
+                                 "logits capacity \(capacity) is less than batch x classes = \(needed) floats")
+        }
+        try withArena(height: height, width: width) { arena in
+            let imageFloats = height * width * 3
+            for b in 0..<batch {
+                network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses)
+            }
+        }
+    }
+
+    /// Checks an 8-bit RGB image's geometry.
+    static func validateImage(width: Int, height: Int, rowStride: Int) throws {
+        guard (1...maxImageSide).contains(width), (1...maxImageSide).contains(height) else {
+            throw MobileNetError.invalid("image size \(width)x\(height) is outside 1...\(maxImageSide)")
+        }
+        guard rowStride >= width * 3 else {
+            throw MobileNetError.invalid("row stride \(rowStride) is less than width x 3 = \(width * 3) bytes")
+        }
+        let (span, overflow) = (height - 1).multipliedReportingOverflow(by: rowStride)
+        guard !overflow, span <= Int.max - width * 3 else {
+            throw MobileNetError.invalid("row stride \(rowStride) x height \(height) overflows")
+        }
+    }
+
+    /// Preprocesses an RGB image into the network input at `size` (default: the
+    /// model's resolution); `output` holds size x size x 3 floats.
+    public func preprocess(rgb: UnsafePointer<UInt8>, width: Int, height: Int, rowStride: Int,
+                           into output: UnsafeMutablePointer<Float>, size: Int? = nil) throws {
+        try Model.validateImage(width: width, height: height, rowStride: rowStride)
+        let side = size ?? metadata.resolution
+        guard (1...NetworkInfo.maxInputSide).contains(side) else {
+            throw MobileNetError.invalid("output size \(side) is outside 1...\(NetworkInfo.maxInputSide)")
+        }
+        preprocessing.run(rgb: rgb, width: width, height: height, rowStride: rowStride,
+                          outHeight: side, outWidth: side, into: output)
+    }
+
+    /// Classifies an RGB image with the model's preprocessing and calls
+    /// `emit(rank, classIndex, probability)` for the topK most probable
+    /// classes, most probable first (ties: lower index first).
+    public func classify(rgb: UnsafePointer<UInt8>, width: Int, height: Int, rowStride: Int, topK: Int,
+                         emit: (_ rank: Int, _ classIndex: Int, _ probability: Float) -> Void) throws {
+        try Model.validateImage(width: width, height: height, rowStride: rowStride)
+        guard (1...numClasses).contains(topK) else {
+            throw MobileNetError.invalid("top_k \(topK) is outside 1...\(numClasses)")
+        }
+        let side = metadata.resolution
+        try withArena(height: side, width: side) { arena in
+            preprocessing.run(rgb: rgb, width: width, height: height, rowStride: rowStride,
+                              outHeight: side, outWidth: side, into: arena.image.pointer)
+            let logits = arena.logits.pointer
+            network.forward(arena.image.pointer, arena: arena, output: logits)
+            Softmax.inPlace(logits, count: numClasses)
+            Softmax.topK(logits, count: numClasses, k: topK, emit: emit)
+        }
+    }
+}

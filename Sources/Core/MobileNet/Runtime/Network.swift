@@ -1,0 +1,84 @@
+import MobileNetKernels
+
+/// The loaded network's forward pass: each stage split by output rows across
+/// the thread pool, one image at a time.
+final class Network {
+    let stages: [Stage]
+    let logits: LogitsStage
+    let pool: ThreadPool
+
+    init(stages: [Stage], logits: LogitsStage, pool: ThreadPool) {
+        self.stages = stages
+        self.logits = logits
+        self.pool = pool
+    }
+
+    func makeArena(height: Int, width: Int) throws -> Arena {
+        try Arena(stages: stages, logits: logits, height: height, width: width, slots: pool.threadCount)
+    }
+
+    /// Part `part` of `parts` of 0..<count, in whole multiples of `granule`
+    /// (the last part takes the remainder).
+    @inline(__always)
+    static func partition(_ count: Int, part: Int, parts: Int, granule: Int = 1) -> Range<Int> {
+        let blocks = (count + granule - 1) / granule
+        let lower = min(blocks * part / parts * granule, count)
+        let upper = min(blocks * (part + 1) / parts * granule, count)
+        return lower..<upper
+    }
+
+    /// Runs one image (NHWC, arena.height x arena.width x 3) and writes
+    /// `logits.numClasses` logits to `output`.
+    func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>) {
+        let parts = pool.threadCount
+        var source = input
+        for (index, stage) in stages.enumerated() {
+            let step = arena.steps[index]
+            let destination = index % 2 == 0 ? arena.ping.pointer : arena.pong.pointer
+            let src = source
+            switch stage {
+            case let .conv(conv):
+                let k = 9 * conv.inputChannels
+                pool.parallel { part, slot in
+                    let row = arena.scratch.pointer + slot * arena.scratchPerSlot
+                    for oy in Network.partition(step.output.height, part: part, parts: parts) {
+                        Im2col3x3.row(input: src, layout: step.input, channels: conv.inputChannels, oy: oy,
+                                      outputWidth: step.output.width, stride: conv.spec.stride,
+                                      padTop: step.padTop, padLeft: step.padLeft, into: row)
+                        PointwiseGEMM.run(m: step.output.width, k: k, n: conv.outputChannels, a: row, lda: k,
+                                          packedB: conv.weights.pointer, bias: conv.bias.pointer,
+                                          c: destination + oy * step.output.width * step.output.pixelStride,
+                                          ldc: step.output.pixelStride, activation: .relu6)
+                    }
+                }
+            case let .depthwise(dw):
+                pool.parallel { part, _ in
+                    Depthwise3x3.run(stride: dw.spec.stride, channels: dw.channels, input: src,
+                                     inputLayout: step.input, weights: dw.weights.pointer, bias: dw.bias.pointer,
+                                     output: destination, outputLayout: step.output,
+                                     padTop: step.padTop, padLeft: step.padLeft,
+                                     rows: Network.partition(step.output.height, part: part, parts: parts))
+                }
+            case let .pointwise(pw):
+                let pixels = step.output.height * step.output.width
+                pool.parallel { part, _ in
+                    let rows = Network.partition(pixels, part: part, parts: parts, granule: PointwiseGEMM.rowBlock)
+                    guard !rows.isEmpty else { return }
+                    PointwiseGEMM.run(m: rows.count, k: pw.inputChannels, n: pw.outputChannels,
+                                      a: src + rows.lowerBound * step.input.pixelStride, lda: step.input.pixelStride,
+                                      packedB: pw.weights.pointer, bias: pw.bias.pointer,
+                                      c: destination + rows.lowerBound * step.output.pixelStride,
+                                      ldc: step.output.pixelStride, activation: .relu6)
+                }
+            }
+            source = UnsafePointer(destination)
+        }
+        let last = arena.steps[arena.steps.count - 1].output
+        GlobalAveragePool.run(input: source, pixels: last.height * last.width, pixelStride: last.pixelStride,
+                              channels: logits.inputChannels, output: arena.pooled.pointer)
+        PointwiseGEMM.run(m: 1, k: logits.inputChannels, n: logits.paddedClasses, a: arena.pooled.pointer,
+                          lda: logits.inputChannels, packedB: logits.weights.pointer, bias: logits.bias.pointer,
+                          c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none)
+        output.update(from: arena.logits.pointer, count: logits.numClasses)
+    }
+}

@@ -1,0 +1,67 @@
+import MobileNetKernels
+
+/// The network as the kernels run it: BatchNorm folded into each convolution's
+/// weights and bias, weights packed in the kernels' layouts, channel counts
+/// padded to multiples of 8 (the padding weights and biases are zero, so
+/// padded channels stay zero through ReLU6).
+enum Stage {
+    /// A full 3x3 convolution (the first layer; the full_conv variant's blocks),
+    /// run as im2col rows times packed weights.
+    case conv(ConvStage)
+    case depthwise(DepthwiseStage)
+    case pointwise(PointwiseStage)
+
+    var spec: LayerSpec {
+        switch self {
+        case let .conv(s): return s.spec
+        case let .depthwise(s): return s.spec
+        case let .pointwise(s): return s.spec
+        }
+    }
+
+    /// Floats per output pixel.
+    var outputPixelStride: Int {
+        switch self {
+        case let .conv(s): return s.outputChannels
+        case let .depthwise(s): return s.channels
+        case let .pointwise(s): return s.outputChannels
+        }
+    }
+}
+
+struct ConvStage {
+    let spec: LayerSpec
+    /// Channels gathered per tap by im2col (the input's pixel stride).
+    let inputChannels: Int
+    /// Padded output channels.
+    let outputChannels: Int
+    /// (9 * inputChannels) x outputChannels, packed for PointwiseGEMM.
+    let weights: AlignedBuffer
+    let bias: AlignedBuffer
+}
+
+struct DepthwiseStage {
+    let spec: LayerSpec
+    /// Padded channels.
+    let channels: Int
+    /// 9 taps x channels.
+    let weights: AlignedBuffer
+    let bias: AlignedBuffer
+}
+
+struct PointwiseStage {
+    let spec: LayerSpec
+    let inputChannels: Int
+    let outputChannels: Int
+    /// inputChannels x outputChannels, packed for PointwiseGEMM.
+    let weights: AlignedBuffer
+    let bias: AlignedBuffer
+}
+
+struct LogitsStage {
+    let inputChannels: Int
+    let numClasses: Int
+    let paddedClasses: Int
+    let weights: AlignedBuffer
+    let bias: AlignedBuffer
+}

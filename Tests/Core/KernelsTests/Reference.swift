@@ -1,0 +1,54 @@
+// Straightforward scalar versions of the kernels, written for clarity, to
+// check the SIMD kernels against.
+
+func referenceGEMM(m: Int, k: Int, n: Int, a: [Float], b: [Float], bias: [Float], relu6: Bool) -> [Float] {
+    var c = [Float](repeating: 0, count: m * n)
+    for i in 0..<m {
+        for j in 0..<n {
+            var acc: Double = 0
+            for p in 0..<k { acc += Double(a[i * k + p]) * Double(b[p * n + j]) }
+            var v = Float(acc) + bias[j]
+            if relu6 { v = min(max(v, 0), 6) }
+            c[i * n + j] = v
+        }
+    }
+    return c
+}
+
+/// SAME-padded 3x3 depthwise convolution + bias + ReLU6 on h x w x c.
+func referenceDepthwise(input: [Float], h: Int, w: Int, c: Int, weights: [Float], bias: [Float],
+                        stride: Int) -> (output: [Float], oh: Int, ow: Int) {
+    let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
+    let padTop = max((oh - 1) * stride + 3 - h, 0) / 2
+    let padLeft = max((ow - 1) * stride + 3 - w, 0) / 2
+    var out = [Float](repeating: 0, count: oh * ow * c)
+    for y in 0..<oh {
+        for x in 0..<ow {
+            for ch in 0..<c {
+                var acc: Double = 0
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        let iy = y * stride - padTop + ky, ix = x * stride - padLeft + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        acc += Double(input[(iy * w + ix) * c + ch]) * Double(weights[(ky * 3 + kx) * c + ch])
+                    }
+                }
+                out[(y * ow + x) * c + ch] = min(max(Float(acc) + bias[ch], 0), 6)
+            }
+        }
+    }
+    return (out, oh, ow)
+}
+
+struct SeededRandom {
+    var state: UInt64
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Double(state >> 40) / Double(1 << 24)) * 2 - 1
+    }
+    mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
+}
+
+func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
+    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
