@@ -56,7 +56,7 @@ final class ThreadPool {
         }
         defer { dispatchLock.unlock() }
         withoutActuallyEscaping(body) { body in
-            state.start(workers: threadCount - 1) { part in body(part, part) }
+            state.start(workers: threadCount - 1, job: body)
             body(0, 0)
             state.waitForWorkers()
         }
@@ -70,9 +70,11 @@ private final class PoolState {
     private var generation = 0
     private var pending = 0
     private var shutdown = false
-    private var job: ((Int) -> Void)?
+    // Set only while `parallel` waits for the workers, which drop their
+    // references before reporting done (withoutActuallyEscaping checks this).
+    private var job: ((Int, Int) -> Void)?
 
-    func start(workers: Int, job: @escaping (Int) -> Void) {
+    func start(workers: Int, job: @escaping (Int, Int) -> Void) {
         mutex.withLock {
             self.job = job
             pending = workers
@@ -105,9 +107,10 @@ private final class PoolState {
                 return
             }
             seen = generation
-            let work = job
+            var work = job
             mutex.unlock()
-            work?(index)
+            work?(index, index)
+            work = nil
             mutex.withLock {
                 pending -= 1
                 if pending == 0 { done.signal() }

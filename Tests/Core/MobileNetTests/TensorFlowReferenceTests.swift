@@ -1,0 +1,71 @@
+import XCTest
+@testable import MobileNet
+
+/// The bundled model against TensorFlow running the original frozen graph on
+/// the same input tensors (tests/fixtures): max |logit difference| <= 1e-4 and
+/// the same top-5, at 224 and two other resolutions; and our preprocessing
+/// against TensorFlow's.
+final class TensorFlowReferenceTests: XCTestCase {
+    static let model: Model? = try? Model(path: Fixtures.bundledModel)
+
+    func top5(_ values: [Float]) -> [Int] {
+        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(5))
+    }
+
+    func testLogitsMatchTensorFlow() throws {
+        let model = try XCTUnwrap(Self.model, "bundled model missing")
+        for path in Fixtures.referenceFiles() {
+            let fixture = try Fixtures.File(path: path)
+            for key in ["224", "192", "160", "224_crop1"] {
+                let shape = fixture.shape("input_\(key)")
+                let input = try fixture.floats("input_\(key)")
+                let expected = try fixture.floats("logits_\(key)")
+                var logits = [Float](repeating: 0, count: 1001)
+                try model.run(input: input, batch: 1, height: shape[1], width: shape[2], logits: &logits, capacity: 1001)
+                let diff = zip(logits, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(diff, 1e-4, "\(path) input_\(key)")
+                XCTAssertEqual(top5(logits), top5(expected), "\(path) input_\(key)")
+            }
+        }
+    }
+
+    func testPreprocessingMatchesTensorFlow() throws {
+        let model = try XCTUnwrap(Self.model, "bundled model missing")
+        for path in Fixtures.referenceFiles() {
+            let fixture = try Fixtures.File(path: path)
+            let rgbShape = fixture.shape("rgb8")
+            let rgb = try fixture.bytes("rgb8")
+            for size in [224, 192, 160] {
+                let expected = try fixture.floats("input_\(size)")
+                var ours = [Float](repeating: 0, count: size * size * 3)
+                try model.preprocess(rgb: rgb, width: rgbShape[1], height: rgbShape[0], rowStride: rgbShape[1] * 3,
+                                     into: &ours, size: size)
+                let diff = zip(ours, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(diff, 1e-5, "\(path) at \(size)")
+            }
+        }
+    }
+
+    func testClassifyAgreesWithTensorFlowsTop5() throws {
+        let model = try XCTUnwrap(Self.model, "bundled model missing")
+        for path in Fixtures.referenceFiles() {
+            let fixture = try Fixtures.File(path: path)
+            let rgbShape = fixture.shape("rgb8")
+            let rgb = try fixture.bytes("rgb8")
+            let expected = try fixture.floats("logits_224")
+            var indices: [Int] = []
+            try model.classify(rgb: rgb, width: rgbShape[1], height: rgbShape[0], rowStride: rgbShape[1] * 3, topK: 5) {
+                _, index, _ in indices.append(index)
+            }
+            XCTAssertEqual(indices, top5(expected), path)
+        }
+    }
+
+    func testBundledLabelsKeepBackgroundAtIndexZero() throws {
+        let model = try XCTUnwrap(Self.model, "bundled model missing")
+        XCTAssertEqual(model.numClasses, 1001)
+        XCTAssertEqual(model.labels?.first, "background")
+        XCTAssertTrue(model.labels![1].hasPrefix("tench"))
+        XCTAssertTrue(model.labels![282].contains("tabby"), model.labels![282])
+    }
+}
