@@ -113,6 +113,45 @@ public final class Model {
         }
     }
 
+    /// One row of `profile`: a stage of the network and its median time.
+    public struct StageTiming: Sendable {
+        public let name: String
+        public let type: LayerType
+        public let multAdds: Int
+        public let seconds: Double
+    }
+
+    /// Times each stage over `iterations` runs of one image at height x width
+    /// (after one warm-up run) and returns the per-stage medians; the last
+    /// row is pooling plus the logits layer.
+    public func profile(height: Int, width: Int, iterations: Int) throws -> [StageTiming] {
+        guard (1...10_000).contains(iterations) else { throw MobileNetError.invalid("iterations outside 1...10000") }
+        let structure = try NetworkInfo(architecture: architecture, height: height, width: width)
+        let stages = network.stages
+        var samples = [[Double]](repeating: [], count: stages.count + 1)
+        let input = [Float](repeating: 0.25, count: height * width * 3)
+        var logits = [Float](repeating: 0, count: numClasses)
+        var seconds = [Double](repeating: 0, count: stages.count + 1)
+        try withArena(height: height, width: width) { arena in
+            network.forward(input, arena: arena, output: &logits)
+            for _ in 0..<iterations {
+                for i in seconds.indices { seconds[i] = 0 }
+                network.forward(input, arena: arena, output: &logits, stageSeconds: &seconds)
+                for i in seconds.indices { samples[i].append(seconds[i]) }
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        var rows: [StageTiming] = []
+        for (i, stage) in stages.enumerated() {
+            let layer = structure.layers.first { $0.spec.name == stage.spec.name }!
+            rows.append(StageTiming(name: stage.spec.name, type: stage.spec.type, multAdds: layer.multAdds,
+                                    seconds: median(samples[i])))
+        }
+        rows.append(StageTiming(name: "AvgPool_1a+Logits", type: .fullyConnected,
+                                multAdds: structure.layers.last!.multAdds, seconds: median(samples[stages.count])))
+        return rows
+    }
+
     /// Checks an 8-bit RGB image's geometry.
     static func validateImage(width: Int, height: Int, rowStride: Int) throws {
         guard (1...maxImageSide).contains(width), (1...maxImageSide).contains(height) else {

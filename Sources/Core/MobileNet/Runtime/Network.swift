@@ -1,4 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import MobileNetKernels
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
 
 /// The loaded network's forward pass: each stage split by output rows across
 /// the thread pool, one image at a time.
@@ -29,10 +40,19 @@ final class Network {
 
     /// Runs one image (NHWC, arena.height x arena.width x 3) and writes
     /// `logits.numClasses` logits to `output`.
-    func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>) {
+    /// With `stageSeconds` (stages.count + 1 entries: the last is pooling and
+    /// logits), adds each stage's wall time to it.
+    func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>,
+                 stageSeconds: UnsafeMutablePointer<Double>? = nil) {
         let parts = pool.threadCount
         var source = input
+        var clock = stageSeconds == nil ? 0 : monotonicSeconds()
         for (index, stage) in stages.enumerated() {
+            if let stageSeconds {
+                let now = monotonicSeconds()
+                if index > 0 { stageSeconds[index - 1] += now - clock }
+                clock = now
+            }
             let step = arena.steps[index]
             let destination = index % 2 == 0 ? arena.ping.pointer : arena.pong.pointer
             let src = source
@@ -73,6 +93,11 @@ final class Network {
             }
             source = UnsafePointer(destination)
         }
+        if let stageSeconds {
+            let now = monotonicSeconds()
+            stageSeconds[stages.count - 1] += now - clock
+            clock = now
+        }
         let last = arena.steps[arena.steps.count - 1].output
         GlobalAveragePool.run(input: source, pixels: last.height * last.width, pixelStride: last.pixelStride,
                               channels: logits.inputChannels, output: arena.pooled.pointer)
@@ -80,5 +105,6 @@ final class Network {
                           lda: logits.inputChannels, packedB: logits.weights.pointer, bias: logits.bias.pointer,
                           c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none)
         output.update(from: arena.logits.pointer, count: logits.numClasses)
+        if let stageSeconds { stageSeconds[stages.count] += monotonicSeconds() - clock }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -63,36 +64,46 @@ final class ThreadPool {
     }
 }
 
+/// The state shared with the workers. Dispatch and completion are first
+/// spun on (a layer takes tens of microseconds, a futex wake-up about as
+/// long), then fall back to the mutex and condition variables, so idle
+/// workers sleep.
 private final class PoolState {
+    static let spinLimit = 20_000
+
     private let mutex = PThreadMutex()
     private let wake = PThreadCondition()
     private let done = PThreadCondition()
-    private var generation = 0
-    private var pending = 0
-    private var shutdown = false
-    // Set only while `parallel` waits for the workers, which drop their
-    // references before reporting done (withoutActuallyEscaping checks this).
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let shutdown = Atomic<Bool>(false)
+    // Written before `generation` is published and cleared after every worker
+    // has reported done, so workers read it only while it is valid.
     private var job: ((Int, Int) -> Void)?
 
     func start(workers: Int, job: @escaping (Int, Int) -> Void) {
+        self.job = job
+        pending.store(workers, ordering: .relaxed)
         mutex.withLock {
-            self.job = job
-            pending = workers
-            generation += 1
+            generation.add(1, ordering: .releasing)
             wake.broadcast()
         }
     }
 
     func waitForWorkers() {
-        mutex.withLock {
-            while pending > 0 { done.wait(mutex) }
-            job = nil
+        var spins = 0
+        while pending.load(ordering: .acquiring) != 0 && spins < PoolState.spinLimit { spins += 1 }
+        if pending.load(ordering: .acquiring) != 0 {
+            mutex.withLock {
+                while pending.load(ordering: .acquiring) != 0 { done.wait(mutex) }
+            }
         }
+        job = nil
     }
 
     func requestShutdown() {
         mutex.withLock {
-            shutdown = true
+            shutdown.store(true, ordering: .releasing)
             wake.broadcast()
         }
     }
@@ -100,20 +111,25 @@ private final class PoolState {
     func workerLoop(index: Int) {
         var seen = 0
         while true {
-            mutex.lock()
-            while generation == seen && !shutdown { wake.wait(mutex) }
-            if shutdown {
-                mutex.unlock()
-                return
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen && !shutdown.load(ordering: .relaxed)
+                    && spins < PoolState.spinLimit {
+                spins += 1
             }
-            seen = generation
+            if generation.load(ordering: .acquiring) == seen {
+                mutex.lock()
+                while generation.load(ordering: .acquiring) == seen && !shutdown.load(ordering: .relaxed) {
+                    wake.wait(mutex)
+                }
+                mutex.unlock()
+            }
+            if shutdown.load(ordering: .acquiring) { return }
+            seen = generation.load(ordering: .acquiring)
             var work = job
-            mutex.unlock()
             work?(index, index)
             work = nil
-            mutex.withLock {
-                pending -= 1
-                if pending == 0 { done.signal() }
+            if pending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                mutex.withLock { done.signal() }
             }
         }
     }
