@@ -63,28 +63,59 @@ public enum Depthwise3x3 {
                            inPS: inPS, weights: weights, bias: bias, out: outRow + ox * outPS,
                            padTop: padTop, padLeft: padLeft)
                 }
-                for ox in interiorStart..<interiorEnd {
+                // Four output pixels per step share each tap's weight load.
+                var ox = interiorStart
+                while ox + 4 <= interiorEnd {
+                    let base = input + iy0 * rowStride + (ox * s - padLeft) * inPS
+                    let out = outRow + ox * outPS
+                    let step = s * inPS
+                    var c = 0
+                    while c < channels {
+                        var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
+                        var row = base + c
+                        var w = weights + c
+                        for _ in 0..<3 {
+                            for kx in 0..<3 {
+                                let wk = load8(w + kx * channels)
+                                let p = row + kx * inPS
+                                a0.addProduct(load8(p), wk)
+                                a1.addProduct(load8(p + step), wk)
+                                a2.addProduct(load8(p + 2 * step), wk)
+                                a3.addProduct(load8(p + 3 * step), wk)
+                            }
+                            row += rowStride
+                            w += 3 * channels
+                        }
+                        let b = load8(bias + c)
+                        store8(relu6(a0 + b), out + c)
+                        store8(relu6(a1 + b), out + outPS + c)
+                        store8(relu6(a2 + b), out + 2 * outPS + c)
+                        store8(relu6(a3 + b), out + 3 * outPS + c)
+                        c += 8
+                    }
+                    ox += 4
+                }
+                while ox < interiorEnd {
                     let base = input + iy0 * rowStride + (ox * s - padLeft) * inPS
                     let out = outRow + ox * outPS
                     var c = 0
                     while c < channels {
-                        let r0 = base + c, r1 = r0 + rowStride, r2 = r1 + rowStride
-                        let w = weights + c
                         var acc = Vec8()
-                        acc.addProduct(load8(r0), load8(w))
-                        acc.addProduct(load8(r0 + inPS), load8(w + channels))
-                        acc.addProduct(load8(r0 + 2 * inPS), load8(w + 2 * channels))
-                        acc.addProduct(load8(r1), load8(w + 3 * channels))
-                        acc.addProduct(load8(r1 + inPS), load8(w + 4 * channels))
-                        acc.addProduct(load8(r1 + 2 * inPS), load8(w + 5 * channels))
-                        acc.addProduct(load8(r2), load8(w + 6 * channels))
-                        acc.addProduct(load8(r2 + inPS), load8(w + 7 * channels))
-                        acc.addProduct(load8(r2 + 2 * inPS), load8(w + 8 * channels))
+                        var row = base + c
+                        var w = weights + c
+                        for _ in 0..<3 {
+                            acc.addProduct(load8(row), load8(w))
+                            acc.addProduct(load8(row + inPS), load8(w + channels))
+                            acc.addProduct(load8(row + 2 * inPS), load8(w + 2 * channels))
+                            row += rowStride
+                            w += 3 * channels
+                        }
                         store8(relu6(acc + load8(bias + c)), out + c)
                         c += 8
                     }
+                    ox += 1
                 }
-                for ox in max(interiorEnd, interiorStart)..<outW {
+                for ox in interiorEnd..<outW {
                     border(s: s, oy: oy, ox: ox, channels: channels, input: input, inH: inH, inW: inW,
                            inPS: inPS, weights: weights, bias: bias, out: outRow + ox * outPS,
                            padTop: padTop, padLeft: padLeft)

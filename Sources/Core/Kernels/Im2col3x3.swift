@@ -16,10 +16,15 @@ public enum Im2col3x3 {
                 let iy = oy * stride - padTop + ky
                 for kx in 0..<3 {
                     let ix = ox * stride - padLeft + kx
-                    if iy < 0 || iy >= inH || ix < 0 || ix >= inW {
-                        d.update(repeating: 0, count: channels)
-                    } else {
+                    let inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW
+                    if channels < 16 {
+                        // The first layer's 3 channels: a call to memcpy would cost more than the copy.
+                        let src = input + (inside ? (iy * inW + ix) * ps : 0)
+                        for c in 0..<channels { d[c] = inside ? src[c] : 0 }
+                    } else if inside {
                         d.update(from: input + (iy * inW + ix) * ps, count: channels)
+                    } else {
+                        d.update(repeating: 0, count: channels)
                     }
                     d += channels
                 }

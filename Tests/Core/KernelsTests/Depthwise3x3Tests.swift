@@ -3,7 +3,7 @@ import XCTest
 
 final class Depthwise3x3Tests: XCTestCase {
     func testMatchesReferenceForBothStridesAndOddSizes() {
-        for (h, w, c, stride) in [(7, 9, 8, 1), (8, 8, 16, 2), (9, 5, 24, 2), (1, 1, 8, 1), (2, 3, 8, 2), (14, 14, 32, 1)] {
+        for (h, w, c, stride) in [(7, 9, 8, 1), (8, 8, 16, 2), (9, 5, 24, 2), (1, 1, 8, 1), (2, 3, 8, 2), (14, 14, 32, 1), (20, 23, 16, 1), (21, 30, 8, 2)] {
             var random = SeededRandom(state: UInt64(h * 100 + w * 10 + c + stride))
             let input = random.array(h * w * c, scale: 3), weights = random.array(9 * c), bias = random.array(c)
             let want = referenceDepthwise(input: input, h: h, w: w, c: c, weights: weights, bias: bias, stride: stride)

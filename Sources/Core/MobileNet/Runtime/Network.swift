@@ -57,6 +57,14 @@ final class Network {
             let destination = index % 2 == 0 ? arena.ping.pointer : arena.pong.pointer
             let src = source
             switch stage {
+            case let .conv(conv) where conv.isDirect:
+                pool.parallel { part, _ in
+                    DirectConv3x3.run(inputChannels: conv.inputChannels, outputChannels: conv.outputChannels,
+                                      input: src, inputLayout: step.input, weights: conv.weights.pointer,
+                                      bias: conv.bias.pointer, output: destination, outputLayout: step.output,
+                                      stride: conv.spec.stride, padTop: step.padTop, padLeft: step.padLeft,
+                                      rows: Network.partition(step.output.height, part: part, parts: parts))
+                }
             case let .conv(conv):
                 let k = 9 * conv.inputChannels
                 pool.parallel { part, slot in

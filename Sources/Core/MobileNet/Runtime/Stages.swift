@@ -35,7 +35,10 @@ struct ConvStage {
     let inputChannels: Int
     /// Padded output channels.
     let outputChannels: Int
-    /// (9 * inputChannels) x outputChannels, packed for PointwiseGEMM.
+    /// Few input channels (the RGB input): DirectConv3x3 with dense weights;
+    /// otherwise im2col rows times weights packed for PointwiseGEMM.
+    var isDirect: Bool { inputChannels <= DirectConv3x3.maxInputChannels }
+    /// (9 * inputChannels) x outputChannels, dense or packed (see isDirect).
     let weights: AlignedBuffer
     let bias: AlignedBuffer
 }

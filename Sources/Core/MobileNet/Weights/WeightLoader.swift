@@ -141,8 +141,10 @@ struct WeightLoader {
                 }
                 let (scale, bias) = try batchNorm(layer, paddedChannels: outPad)
                 try scaleColumns(dense, rows: k, columns: outPad, scale: scale, layer: layer)
+                let direct = inputStride <= DirectConv3x3.maxInputChannels
                 stages.append(.conv(ConvStage(spec: layer, inputChannels: inputStride, outputChannels: outPad,
-                                              weights: try packed(dense, k: k, n: outPad), bias: bias)))
+                                              weights: direct ? dense : try packed(dense, k: k, n: outPad),
+                                              bias: bias)))
                 inputStride = outPad
             case .depthwise3x3:
                 let channels = roundUpTo8(layer.inputChannels)
