@@ -28,6 +28,10 @@ final class Network {
         try Arena(stages: stages, logits: logits, height: height, width: width, slots: pool.threadCount)
     }
 
+    /// How many parts a stage of `units` units of work is split into: several
+    /// per thread, so a slowed core can be balanced by the others.
+    func parts(_ units: Int) -> Int { max(min(units, pool.threadCount * 6), 1) }
+
     /// Part `part` of `parts` of 0..<count, in whole multiples of `granule`
     /// (the last part takes the remainder).
     @inline(__always)
@@ -44,7 +48,6 @@ final class Network {
     /// logits), adds each stage's wall time to it.
     func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>,
                  stageSeconds: UnsafeMutablePointer<Double>? = nil) {
-        let parts = pool.threadCount
         var source = input
         var clock = stageSeconds == nil ? 0 : monotonicSeconds()
         for (index, stage) in stages.enumerated() {
@@ -58,7 +61,8 @@ final class Network {
             let src = source
             switch stage {
             case let .conv(conv) where conv.isDirect:
-                pool.parallel { part, _ in
+                let parts = self.parts(step.output.height)
+                pool.parallel(parts: parts) { part, _ in
                     DirectConv3x3.run(inputChannels: conv.inputChannels, outputChannels: conv.outputChannels,
                                       input: src, inputLayout: step.input, weights: conv.weights.pointer,
                                       bias: conv.bias.pointer, output: destination, outputLayout: step.output,
@@ -67,7 +71,8 @@ final class Network {
                 }
             case let .conv(conv):
                 let k = 9 * conv.inputChannels
-                pool.parallel { part, slot in
+                let parts = self.parts(step.output.height)
+                pool.parallel(parts: parts) { part, slot in
                     let row = arena.scratch.pointer + slot * arena.scratchPerSlot
                     for oy in Network.partition(step.output.height, part: part, parts: parts) {
                         Im2col3x3.row(input: src, layout: step.input, channels: conv.inputChannels, oy: oy,
@@ -80,7 +85,8 @@ final class Network {
                     }
                 }
             case let .depthwise(dw):
-                pool.parallel { part, _ in
+                let parts = self.parts(step.output.height)
+                pool.parallel(parts: parts) { part, _ in
                     Depthwise3x3.run(stride: dw.spec.stride, channels: dw.channels, input: src,
                                      inputLayout: step.input, weights: dw.weights.pointer, bias: dw.bias.pointer,
                                      output: destination, outputLayout: step.output,
@@ -89,7 +95,8 @@ final class Network {
                 }
             case let .pointwise(pw):
                 let pixels = step.output.height * step.output.width
-                pool.parallel { part, _ in
+                let parts = self.parts((pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock)
+                pool.parallel(parts: parts) { part, _ in
                     let rows = Network.partition(pixels, part: part, parts: parts, granule: PointwiseGEMM.rowBlock)
                     guard !rows.isEmpty else { return }
                     PointwiseGEMM.run(m: rows.count, k: pw.inputChannels, n: pw.outputChannels,

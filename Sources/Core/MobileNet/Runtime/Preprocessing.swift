@@ -33,14 +33,14 @@ public struct Preprocessing: Sendable {
         let s0 = scale[0], s1 = scale[1], s2 = scale[2]
         for oy in 0..<outHeight {
             let fy = Float(oy) * scaleY
-            let top = max(Int(fy.rounded(.down)), 0)
+            let top = min(max(Int(fy.rounded(.down)), 0), cropHeight - 1)  // clamped against float rounding
             let bottom = min(Int(fy.rounded(.up)), cropHeight - 1)
             let ly = fy - fy.rounded(.down)
             let rowTop = rgb + (y0 + top) * rowStride
             let rowBottom = rgb + (y0 + bottom) * rowStride
             for ox in 0..<outWidth {
                 let fx = Float(ox) * scaleX
-                let left = (x0 + max(Int(fx.rounded(.down)), 0)) * 3
+                let left = (x0 + min(max(Int(fx.rounded(.down)), 0), cropWidth - 1)) * 3
                 let right = (x0 + min(Int(fx.rounded(.up)), cropWidth - 1)) * 3
                 let lx = fx - fx.rounded(.down)
                 let out = output + (oy * outWidth + ox) * 3

@@ -5,11 +5,13 @@ import Glibc
 import Darwin
 #endif
 
-/// A persistent pool of worker threads running one job at a time, split into
-/// a fixed number of parts (one per thread). The partition depends only on
-/// the thread count, never on timing. If the pool is busy with another
-/// caller's job, the parts run inline on the calling thread instead, so
-/// concurrent callers never wait for each other or deadlock.
+/// A persistent pool of worker threads running one job at a time. A job is a
+/// number of parts that the threads claim one by one (so a core slowed by
+/// another process gets fewer); which thread runs a part never changes what
+/// the part computes, so results are bit-identical whatever the thread count
+/// or timing. If the pool is busy with another caller's job, the parts run
+/// inline on the calling thread, so concurrent callers never wait for each
+/// other or deadlock.
 final class ThreadPool {
     let threadCount: Int
     private let state = PoolState()
@@ -47,29 +49,39 @@ final class ThreadPool {
         threads.removeAll()
     }
 
-    /// Runs `body(part, slot)` for part in 0..<threadCount and returns when all
+    /// Runs `body(part, slot)` for every part in 0..<parts and returns when all
     /// are done. `slot` identifies the executing thread (0..<threadCount) for
     /// per-thread scratch memory.
-    func parallel(_ body: (_ part: Int, _ slot: Int) -> Void) {
-        if threadCount == 1 || !dispatchLock.tryLock() {
-            for part in 0..<threadCount { body(part, 0) }
+    func parallel(parts: Int, _ body: (_ part: Int, _ slot: Int) -> Void) {
+        if threadCount == 1 || parts <= 1 || !dispatchLock.tryLock() {
+            for part in 0..<parts { body(part, 0) }
             return
         }
         defer { dispatchLock.unlock() }
         withoutActuallyEscaping(body) { body in
-            state.start(workers: threadCount - 1, job: body)
-            body(0, 0)
+            state.start(workers: threadCount - 1, parts: parts, job: body)
+            state.claimParts(slot: 0)
             state.waitForWorkers()
         }
     }
 }
 
 /// The state shared with the workers. Dispatch and completion are first
-/// spun on (a layer takes tens of microseconds, a futex wake-up about as
-/// long), then fall back to the mutex and condition variables, so idle
-/// workers sleep.
+/// spun on for up to `spinSeconds` (a layer takes 30 us to 1 ms, a futex
+/// wake-up on a virtual machine can take as long), then fall back to the
+/// mutex and condition variables, so idle workers sleep.
 private final class PoolState {
-    static let spinLimit = 20_000
+    static let spinSeconds = 0.002
+
+    /// Spins until `done()` or `spinSeconds` pass; returns `done()`.
+    @inline(__always)
+    static func spin(until done: () -> Bool) -> Bool {
+        let deadline = monotonicSeconds() + spinSeconds
+        while true {
+            for _ in 0..<256 where done() { return true }
+            if monotonicSeconds() > deadline { return done() }
+        }
+    }
 
     private let mutex = PThreadMutex()
     private let wake = PThreadCondition()
@@ -77,12 +89,16 @@ private final class PoolState {
     private let generation = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)
     private let shutdown = Atomic<Bool>(false)
+    private let nextPart = Atomic<Int>(0)
+    private var parts = 0
     // Written before `generation` is published and cleared after every worker
     // has reported done, so workers read it only while it is valid.
     private var job: ((Int, Int) -> Void)?
 
-    func start(workers: Int, job: @escaping (Int, Int) -> Void) {
+    func start(workers: Int, parts: Int, job: @escaping (Int, Int) -> Void) {
         self.job = job
+        self.parts = parts
+        nextPart.store(0, ordering: .relaxed)
         pending.store(workers, ordering: .relaxed)
         mutex.withLock {
             generation.add(1, ordering: .releasing)
@@ -90,10 +106,18 @@ private final class PoolState {
         }
     }
 
+    /// Runs parts until none is left.
+    func claimParts(slot: Int) {
+        guard let job else { return }
+        while true {
+            let part = nextPart.wrappingAdd(1, ordering: .relaxed).oldValue
+            if part >= parts { return }
+            job(part, slot)
+        }
+    }
+
     func waitForWorkers() {
-        var spins = 0
-        while pending.load(ordering: .acquiring) != 0 && spins < PoolState.spinLimit { spins += 1 }
-        if pending.load(ordering: .acquiring) != 0 {
+        if !PoolState.spin(until: { pending.load(ordering: .acquiring) == 0 }) {
             mutex.withLock {
                 while pending.load(ordering: .acquiring) != 0 { done.wait(mutex) }
             }
@@ -111,12 +135,10 @@ private final class PoolState {
     func workerLoop(index: Int) {
         var seen = 0
         while true {
-            var spins = 0
-            while generation.load(ordering: .acquiring) == seen && !shutdown.load(ordering: .relaxed)
-                    && spins < PoolState.spinLimit {
-                spins += 1
+            let woken = PoolState.spin {
+                generation.load(ordering: .acquiring) != seen || shutdown.load(ordering: .relaxed)
             }
-            if generation.load(ordering: .acquiring) == seen {
+            if !woken {
                 mutex.lock()
                 while generation.load(ordering: .acquiring) == seen && !shutdown.load(ordering: .relaxed) {
                     wake.wait(mutex)
@@ -125,9 +147,7 @@ private final class PoolState {
             }
             if shutdown.load(ordering: .acquiring) { return }
             seen = generation.load(ordering: .acquiring)
-            var work = job
-            work?(index, index)
-            work = nil
+            claimParts(slot: index)
             if pending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
                 mutex.withLock { done.signal() }
             }
