@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CABITests",
-            dependencies: ["MobileNetCABI"],
+            dependencies: ["MobileNetCABI", "CMobileNetHeader"],
             path: "Tests/CABITests"
         ),
     ],

@@ -1,5 +1,7 @@
 import CMobileNetHeader
 
+// A static C string is needed here, which the header's MOBILENET_VERSION_STRING
+// (imported as a Swift String) is not; CABITests checks that the two agree.
 @_cdecl("mobilenet_version")
 public func mobilenet_version() -> UnsafePointer<CChar> {
     cString("0.1.0")
@@ -7,7 +9,7 @@ public func mobilenet_version() -> UnsafePointer<CChar> {
 
 @_cdecl("mobilenet_version_number")
 public func mobilenet_version_number() -> Int32 {
-    100  // 0 * 10000 + 1 * 100 + 0
+    MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH
 }
 
 @_cdecl("mobilenet_status_string")
