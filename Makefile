@@ -4,6 +4,7 @@ LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share/mobilenet
 SWIFT   ?= swift
+STRIP   ?= strip
 VERSION := $(shell sed -n 's/^\#define MOBILENET_VERSION_STRING "\(.*\)"/\1/p' include/mobilenet.h)
 RELEASE := .build/release
 
@@ -21,6 +22,7 @@ cli:
 install: lib
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR) $(DESTDIR)$(DATADIR)
 	install -m 755 $(RELEASE)/libmobilenet.so $(DESTDIR)$(LIBDIR)/libmobilenet.so
+	$(STRIP) --strip-unneeded $(DESTDIR)$(LIBDIR)/libmobilenet.so
 	install -m 644 include/mobilenet.h $(DESTDIR)$(INCDIR)/mobilenet.h
 	install -m 644 models/mobilenet_v1_1.0_224.safetensors $(DESTDIR)$(DATADIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCDIR)|g' \
