@@ -30,14 +30,21 @@ public enum PointwiseGEMM {
         }
     }
 
-    /// Computes rows [0, m) of C. `packedB` comes from `packB` with the same k, n.
+    /// Column panels of an n-column matrix: each is 16 columns but the last
+    /// (8 when n % 16 == 8).
+    public static func panelCount(n: Int) -> Int { (n + panelWidth - 1) / panelWidth }
+
+    /// Computes rows [0, m) of C, in the column panels `panels` (default all).
+    /// `packedB` comes from `packB` with the same k, n.
     public static func run(m: Int, k: Int, n: Int,
                            a: UnsafePointer<Float>, lda: Int,
                            packedB: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            c: UnsafeMutablePointer<Float>, ldc: Int,
-                           activation: Activation) {
-        var col = 0
-        while col < n {
+                           activation: Activation, panels: Range<Int>? = nil) {
+        let panels = panels ?? 0..<panelCount(n: n)
+        var col = panels.lowerBound * panelWidth
+        let end = min(panels.upperBound * panelWidth, n)
+        while col < end {
             let width = min(panelWidth, n - col)
             let panel = packedB + col * k
             var row = 0

@@ -95,15 +95,32 @@ final class Network {
                 }
             case let .pointwise(pw):
                 let pixels = step.output.height * step.output.width
-                let parts = self.parts((pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock)
-                pool.parallel(parts: parts) { part, _ in
-                    let rows = Network.partition(pixels, part: part, parts: parts, granule: PointwiseGEMM.rowBlock)
-                    guard !rows.isEmpty else { return }
-                    PointwiseGEMM.run(m: rows.count, k: pw.inputChannels, n: pw.outputChannels,
-                                      a: src + rows.lowerBound * step.input.pixelStride, lda: step.input.pixelStride,
-                                      packedB: pw.weights.pointer, bias: pw.bias.pointer,
-                                      c: destination + rows.lowerBound * step.output.pixelStride,
-                                      ldc: step.output.pixelStride, activation: .relu6)
+                let panels = PointwiseGEMM.panelCount(n: pw.outputChannels)
+                if pw.outputChannels > pixels {
+                    // Small images, wide layers (7x7x1024): weights dominate the
+                    // traffic, so each thread takes its own column panels of them.
+                    let parts = self.parts(panels)
+                    pool.parallel(parts: parts) { part, _ in
+                        let mine = Network.partition(panels, part: part, parts: parts)
+                        guard !mine.isEmpty else { return }
+                        PointwiseGEMM.run(m: pixels, k: pw.inputChannels, n: pw.outputChannels,
+                                          a: src, lda: step.input.pixelStride,
+                                          packedB: pw.weights.pointer, bias: pw.bias.pointer,
+                                          c: destination, ldc: step.output.pixelStride, activation: .relu6,
+                                          panels: mine)
+                    }
+                } else {
+                    let parts = self.parts((pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock)
+                    pool.parallel(parts: parts) { part, _ in
+                        let rows = Network.partition(pixels, part: part, parts: parts, granule: PointwiseGEMM.rowBlock)
+                        guard !rows.isEmpty else { return }
+                        PointwiseGEMM.run(m: rows.count, k: pw.inputChannels, n: pw.outputChannels,
+                                          a: src + rows.lowerBound * step.input.pixelStride,
+                                          lda: step.input.pixelStride,
+                                          packedB: pw.weights.pointer, bias: pw.bias.pointer,
+                                          c: destination + rows.lowerBound * step.output.pixelStride,
+                                          ldc: step.output.pixelStride, activation: .relu6)
+                    }
                 }
             }
             source = UnsafePointer(destination)
@@ -116,10 +133,17 @@ final class Network {
         let last = arena.steps[arena.steps.count - 1].output
         GlobalAveragePool.run(input: source, pixels: last.height * last.width, pixelStride: last.pixelStride,
                               channels: logits.inputChannels, output: arena.pooled.pointer)
-        PointwiseGEMM.run(m: 1, k: logits.inputChannels, n: logits.paddedClasses, a: arena.pooled.pointer,
-                          lda: logits.inputChannels, packedB: logits.weights.pointer, bias: logits.bias.pointer,
-                          c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none)
-        output.update(from: arena.logits.pointer, count: logits.numClasses)
+        // The logits layer streams 4 MB of weights for one row: split by columns.
+        let panels = PointwiseGEMM.panelCount(n: logits.paddedClasses)
+        let parts = self.parts(panels)
+        let logits = self.logits
+        pool.parallel(parts: parts) { part, _ in
+            PointwiseGEMM.run(m: 1, k: logits.inputChannels, n: logits.paddedClasses, a: arena.pooled.pointer,
+                              lda: logits.inputChannels, packedB: logits.weights.pointer, bias: logits.bias.pointer,
+                              c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none,
+                              panels: Network.partition(panels, part: part, parts: parts))
+        }
+        output.update(from: arena.logits.pointer, count: self.logits.numClasses)
         if let stageSeconds { stageSeconds[stages.count] += monotonicSeconds() - clock }
     }
 }
