@@ -243,9 +243,8 @@ typedef struct mobilenet_layer_info {
     int input_height, input_width, input_channels;
     int output_height, output_width, output_channels;
     int64_t mult_adds;          /* for one image */
-    int64_t parameters;         /* weights (+ biases of the FC layer); folded
-                                   BatchNorm parameters are not counted, as in
-                                   the paper */
+    int64_t parameters;         /* weights only, as the paper counts them: no
+                                   biases, no BatchNorm parameters */
 } mobilenet_layer_info;
 
 /* A network's structure for one input size. Plain data: no pointers, no
