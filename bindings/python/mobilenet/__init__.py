@@ -1,0 +1,63 @@
+"""libmobilenet for Python: MobileNet v1 image classification on the CPU.
+
+    import mobilenet
+
+    with mobilenet.load(threads=2) as model:        # None = the bundled model
+        for p in model.classify("cat.jpg", top_k=5):
+            print(f"{p.probability:.3f} {p.label} [{p.index}]")
+        logits = model.run(batch)                    # float32 (N, H, W, 3) -> (N, classes)
+
+    mobilenet.describe("separable", 0.5, 160).mult_adds
+
+A ctypes binding of libmobilenet.so (include/mobilenet.h); numpy for arrays,
+Pillow only to read image files and PIL images. The shared library is found
+through $MOBILENET_LIBRARY, then next to this package, then on the system
+path (see README.md). Library calls release the GIL.
+
+Failures of the library raise mobilenet.Error (.status, a Status, and
+.message); wrong argument types or values raise TypeError / ValueError before
+anything reaches C.
+"""
+
+from ._model import (
+    MODEL_ENV,
+    Model,
+    default_model_path,
+    describe,
+    library_path,
+    load,
+    load_bytes,
+    version,
+    version_number,
+)
+from ._native import LIBRARY_ENV, LibraryNotFoundError
+from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
+
+__all__ = [
+    "Error",
+    "Info",
+    "LIBRARY_ENV",
+    "Layer",
+    "LayerType",
+    "LibraryNotFoundError",
+    "MODEL_ENV",
+    "Model",
+    "Prediction",
+    "Status",
+    "Variant",
+    "default_model_path",
+    "describe",
+    "library_path",
+    "load",
+    "load_bytes",
+    "version",
+    "version_number",
+]
+
+
+def __getattr__(name):
+    # __version__ is the loaded library's version (mobilenet_version), so the
+    # library is opened on first access rather than at import.
+    if name == "__version__":
+        return version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,225 @@
+"""ctypes declarations of include/mobilenet.h and the search for libmobilenet.so.
+
+Everything that touches C lives here. The structures mirror the C ones field
+for field with ctypes' natural (C) alignment, so their sizes and offsets are
+the C compiler's: on LP64 sizeof(mobilenet_options) = 16,
+sizeof(mobilenet_prediction) = 16, sizeof(mobilenet_layer_info) = 96 and
+sizeof(mobilenet_info) = 3120.
+
+The library is opened with ctypes.CDLL (not PyDLL), so every call releases the
+GIL for its duration: inference in one Python thread does not block others.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+
+# Header constants (include/mobilenet.h).
+HEADER_VERSION = "0.1.0"
+HEADER_VERSION_NUMBER = 100
+MAX_LAYERS = 32
+LAYER_NAME_SIZE = 48
+
+# Limits the header documents, checked on the Python side before any call.
+MAX_BATCH = 4096
+MAX_RUN_SIZE = 4096          # mobilenet_model_run: height, width 1..4096
+MAX_IMAGE_SIZE = 65536       # mobilenet_model_classify_rgb8: width, height 1..65536
+MAX_THREADS = 256
+MAX_RESOLUTION = 4096        # mobilenet_describe
+MAX_CLASSES = 100000         # mobilenet_describe
+MAX_WIDTH_MULTIPLIER = 4.0   # mobilenet_describe: (0, 4]
+
+INT_MAX = 2**31 - 1
+
+if sys.platform == "darwin":
+    LIBRARY_FILE = "libmobilenet.dylib"
+elif sys.platform == "win32":
+    LIBRARY_FILE = "mobilenet.dll"
+else:
+    LIBRARY_FILE = "libmobilenet.so"
+
+LIBRARY_ENV = "MOBILENET_LIBRARY"
+
+_c_int = ctypes.c_int
+_c_float = ctypes.c_float
+_c_size_t = ctypes.c_size_t
+_c_int64 = ctypes.c_int64
+_c_char_p = ctypes.c_char_p
+_c_void_p = ctypes.c_void_p
+
+
+class Options(ctypes.Structure):
+    """struct mobilenet_options."""
+
+    _fields_ = [
+        ("struct_size", _c_size_t),
+        ("num_threads", _c_int),
+        ("crop_fraction", _c_float),
+    ]
+
+
+class Prediction(ctypes.Structure):
+    """struct mobilenet_prediction (label is NULL or owned by the model)."""
+
+    _fields_ = [
+        ("class_index", _c_int),
+        ("probability", _c_float),
+        ("label", _c_char_p),
+    ]
+
+
+class LayerInfo(ctypes.Structure):
+    """struct mobilenet_layer_info (the enum mobilenet_layer_type is a C int)."""
+
+    _fields_ = [
+        ("name", ctypes.c_char * LAYER_NAME_SIZE),
+        ("type", _c_int),
+        ("stride", _c_int),
+        ("input_height", _c_int),
+        ("input_width", _c_int),
+        ("input_channels", _c_int),
+        ("output_height", _c_int),
+        ("output_width", _c_int),
+        ("output_channels", _c_int),
+        ("mult_adds", _c_int64),
+        ("parameters", _c_int64),
+    ]
+
+
+class Info(ctypes.Structure):
+    """struct mobilenet_info (the enum mobilenet_variant is a C int)."""
+
+    _fields_ = [
+        ("struct_size", _c_size_t),
+        ("variant", _c_int),
+        ("width_multiplier", _c_float),
+        ("resolution", _c_int),
+        ("num_classes", _c_int),
+        ("mult_adds", _c_int64),
+        ("parameters", _c_int64),
+        ("num_layers", _c_int),
+        ("layers", LayerInfo * MAX_LAYERS),
+    ]
+
+
+ModelPointer = _c_void_p  # mobilenet_model * (opaque)
+
+# name -> (restype, argtypes): every function of include/mobilenet.h.
+PROTOTYPES = {
+    "mobilenet_version": (_c_char_p, []),
+    "mobilenet_version_number": (_c_int, []),
+    "mobilenet_status_string": (_c_char_p, [_c_int]),
+    "mobilenet_last_error": (_c_char_p, []),
+    "mobilenet_options_init": (None, [ctypes.POINTER(Options)]),
+    "mobilenet_model_load": (
+        _c_int, [_c_char_p, ctypes.POINTER(Options), ctypes.POINTER(ModelPointer)]),
+    "mobilenet_model_load_memory": (
+        _c_int, [_c_void_p, _c_size_t, ctypes.POINTER(Options), ctypes.POINTER(ModelPointer)]),
+    "mobilenet_model_free": (None, [ModelPointer]),
+    "mobilenet_model_run": (
+        _c_int, [ModelPointer, ctypes.POINTER(_c_float), _c_int, _c_int, _c_int,
+                 ctypes.POINTER(_c_float), _c_size_t]),
+    "mobilenet_model_classify_rgb8": (
+        _c_int, [ModelPointer, ctypes.POINTER(ctypes.c_uint8), _c_int, _c_int, _c_size_t,
+                 _c_int, ctypes.POINTER(Prediction)]),
+    "mobilenet_model_num_classes": (_c_int, [ModelPointer]),
+    "mobilenet_model_label": (_c_char_p, [ModelPointer, _c_int]),
+    "mobilenet_describe": (_c_int, [_c_int, _c_float, _c_int, _c_int, ctypes.POINTER(Info)]),
+    "mobilenet_model_info": (_c_int, [ModelPointer, ctypes.POINTER(Info)]),
+}
+
+
+class LibraryNotFoundError(OSError):
+    """libmobilenet could not be found or opened (see README: library search)."""
+
+
+def package_dir():
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+def _open(path):
+    lib = ctypes.CDLL(path)
+    missing = [name for name in PROTOTYPES if not hasattr(lib, name)]
+    if missing:
+        raise LibraryNotFoundError(f"{path} is not libmobilenet: it lacks {', '.join(missing)}")
+    for name, (restype, argtypes) in PROTOTYPES.items():
+        function = getattr(lib, name)
+        function.restype = restype
+        function.argtypes = argtypes
+    number = lib.mobilenet_version_number()
+    if number // 10000 != HEADER_VERSION_NUMBER // 10000:
+        version = lib.mobilenet_version().decode("utf-8", "replace")
+        raise LibraryNotFoundError(
+            f"{path} is libmobilenet {version}, incompatible with this binding "
+            f"(written for {HEADER_VERSION}; the major versions must match)")
+    lib._mobilenet_path = path
+    return lib
+
+
+def find_library():
+    """Opens libmobilenet, searching in this order:
+
+    1. $MOBILENET_LIBRARY, a path: if it is set, it is the only candidate,
+       and a wrong path is an error (never silently another library);
+    2. libmobilenet.so in the package directory (copied in at install time);
+    3. the system: ctypes.util.find_library("mobilenet"), then
+       CDLL("libmobilenet.so") (LD_LIBRARY_PATH, ld.so.cache, ...).
+    Raises LibraryNotFoundError saying what was tried.
+    """
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        if not os.path.isfile(env):
+            raise LibraryNotFoundError(f"${LIBRARY_ENV} is {env!r}, which is not a file")
+        try:
+            return _open(env)
+        except LibraryNotFoundError:
+            raise
+        except OSError as error:
+            raise LibraryNotFoundError(f"${LIBRARY_ENV} = {env!r} could not be opened: {error}") from error
+
+    tried = []
+    local = os.path.join(package_dir(), LIBRARY_FILE)
+    if os.path.isfile(local):
+        try:
+            return _open(local)
+        except LibraryNotFoundError:
+            raise
+        except OSError as error:
+            raise LibraryNotFoundError(f"{local} could not be opened: {error}") from error
+    tried.append(f"  next to the package: {local}: no such file")
+
+    names = []
+    system = ctypes.util.find_library("mobilenet")
+    for name in (system, LIBRARY_FILE):
+        if name and name not in names:
+            names.append(name)
+    for name in names:
+        try:
+            return _open(name)
+        except OSError as error:  # LibraryNotFoundError included: try the next
+            tried.append(f"  system: {name}: {error}")
+    raise LibraryNotFoundError(
+        f"{LIBRARY_FILE} not found. Build it (make lib), then set {LIBRARY_ENV} to its path, "
+        "copy it into the mobilenet package directory, or install it on the system library "
+        "path (e.g. make install). Tried:\n" + "\n".join(tried))
+
+
+_lib = None
+_lib_lock = threading.Lock()
+
+
+def lib():
+    """The opened library (opened on first use, then cached)."""
+    global _lib
+    if _lib is None:
+        with _lib_lock:
+            if _lib is None:
+                _lib = find_library()
+    return _lib
+
+
+def library_path():
+    """The path or name the library was opened from."""
+    return lib()._mobilenet_path

@@ -1,0 +1,61 @@
+"""examples/python/classify.py, run as a user would."""
+
+import os
+import subprocess
+import sys
+
+import mobilenet
+from mn_support import IMAGES, REPO
+
+SCRIPT = REPO / "examples" / "python" / "classify.py"
+
+
+def run(*args):
+    env = dict(os.environ)
+    # The example imports the same mobilenet package as the tests.
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(mobilenet.__file__)) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_classify_cat(model_path):
+    result = run(IMAGES / "cat.jpg", "--model", model_path, "--threads", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{IMAGES / 'cat.jpg'} (451x300)"
+    assert len(lines) == 6
+    assert lines[1].lstrip().startswith("1.")
+    assert "cat" in lines[1] or "tabby" in lines[1]
+    assert "%" in lines[1] and "[286]" in lines[1]
+
+
+def test_classify_coffee_top_3_bundled_model(monkeypatch):
+    result = run(IMAGES / "coffee.png", "--top-k", "3")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    assert "espresso" in lines[1]
+
+
+def test_crop_option(model_path):
+    result = run(IMAGES / "cat.jpg", "--model", model_path, "--crop", "1.0", "--top-k", "1")
+    assert result.returncode == 0, result.stderr
+    assert "Egyptian cat" in result.stdout
+
+
+def test_missing_model_file(tmp_path):
+    result = run(IMAGES / "cat.jpg", "--model", tmp_path / "none.safetensors")
+    assert result.returncode == 1
+    assert "none.safetensors" in result.stderr and "IO" in result.stderr
+
+
+def test_missing_image(tmp_path):
+    result = run(tmp_path / "none.jpg")
+    assert result.returncode == 1
+    assert "none.jpg" in result.stderr
+
+
+def test_bad_top_k(model_path):
+    result = run(IMAGES / "cat.jpg", "--model", model_path, "--top-k", "0")
+    assert result.returncode == 1
+    assert "top_k" in result.stderr
