@@ -55,7 +55,7 @@ public func mobilenet_describe(_ variant: mobilenet_variant, _ widthMultiplier: 
     guarded("mobilenet_describe") {
         let info = try checkInfoSize(info)
         guard let kind = Variant(rawValue: Int(variant.rawValue)) else {
-            throw invalidArgument("variant \(variant.rawValue) is not a mobilenet_variant")
+            throw invalidArgument("variant \(Int32(bitPattern: variant.rawValue)) is not a mobilenet_variant")
         }
         guard !widthMultiplier.isNaN else { throw invalidArgument("width multiplier is NaN") }
         let architecture = try Architecture(variant: kind, widthMultiplier: Double(widthMultiplier),

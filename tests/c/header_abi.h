@@ -1,0 +1,95 @@
+/*
+ * header_abi.h -- compile-time checks of mobilenet.h's ABI, shared by
+ * header_c99.c and header_cxx.cpp. Include after <mobilenet.h>.
+ *
+ * The public structs are passed between separately compiled callers and the
+ * library, so their sizes and field offsets are part of the ABI: a change
+ * here is an ABI break and needs a new major version (or, for
+ * mobilenet_options and mobilenet_info, a field appended at the end).
+ *
+ * The includer defines MOBILENET_ABI_ASSERT(name, condition), a static
+ * assertion, and MOBILENET_ABI_MEMBER_SIZE(type, member), sizeof a member.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+/* Version macros: integers usable in #if, consistent with each other. */
+#if !defined(MOBILENET_VERSION_MAJOR) || !defined(MOBILENET_VERSION_MINOR) || \
+    !defined(MOBILENET_VERSION_PATCH) || !defined(MOBILENET_VERSION_NUMBER)
+#  error "mobilenet.h: version macros missing"
+#endif
+#if MOBILENET_VERSION_NUMBER != \
+    MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH
+#  error "mobilenet.h: MOBILENET_VERSION_NUMBER inconsistent"
+#endif
+#if MOBILENET_VERSION_MINOR > 99 || MOBILENET_VERSION_PATCH > 99
+#  error "mobilenet.h: version components do not fit MOBILENET_VERSION_NUMBER"
+#endif
+#if MOBILENET_MAX_LAYERS != 32
+#  error "mobilenet.h: MOBILENET_MAX_LAYERS changed (ABI of mobilenet_info)"
+#endif
+
+/* Enumerations: values are ABI. */
+MOBILENET_ABI_ASSERT(status_ok, MOBILENET_OK == 0);
+MOBILENET_ABI_ASSERT(status_invalid, MOBILENET_ERROR_INVALID_ARGUMENT == 1);
+MOBILENET_ABI_ASSERT(status_io, MOBILENET_ERROR_IO == 2);
+MOBILENET_ABI_ASSERT(status_format, MOBILENET_ERROR_FORMAT == 3);
+MOBILENET_ABI_ASSERT(status_unsupported, MOBILENET_ERROR_UNSUPPORTED == 4);
+MOBILENET_ABI_ASSERT(status_oom, MOBILENET_ERROR_OUT_OF_MEMORY == 5);
+MOBILENET_ABI_ASSERT(status_buffer, MOBILENET_ERROR_BUFFER_TOO_SMALL == 6);
+MOBILENET_ABI_ASSERT(status_internal, MOBILENET_ERROR_INTERNAL == 7);
+MOBILENET_ABI_ASSERT(variant_separable, MOBILENET_VARIANT_SEPARABLE == 0);
+MOBILENET_ABI_ASSERT(variant_full_conv, MOBILENET_VARIANT_FULL_CONV == 1);
+MOBILENET_ABI_ASSERT(variant_shallow, MOBILENET_VARIANT_SHALLOW == 2);
+MOBILENET_ABI_ASSERT(layer_conv, MOBILENET_LAYER_CONV_3X3 == 0);
+MOBILENET_ABI_ASSERT(layer_dw, MOBILENET_LAYER_DEPTHWISE_3X3 == 1);
+MOBILENET_ABI_ASSERT(layer_pw, MOBILENET_LAYER_POINTWISE_1X1 == 2);
+MOBILENET_ABI_ASSERT(layer_pool, MOBILENET_LAYER_AVERAGE_POOL == 3);
+MOBILENET_ABI_ASSERT(layer_fc, MOBILENET_LAYER_FULLY_CONNECTED == 4);
+MOBILENET_ABI_ASSERT(status_size, sizeof(mobilenet_status) == sizeof(int));
+MOBILENET_ABI_ASSERT(variant_size, sizeof(mobilenet_variant) == sizeof(int));
+MOBILENET_ABI_ASSERT(layer_type_size, sizeof(mobilenet_layer_type) == sizeof(int));
+
+/* Layout rules that hold on every platform. */
+MOBILENET_ABI_ASSERT(options_struct_size_first, offsetof(mobilenet_options, struct_size) == 0);
+MOBILENET_ABI_ASSERT(info_struct_size_first, offsetof(mobilenet_info, struct_size) == 0);
+MOBILENET_ABI_ASSERT(layer_name_first, offsetof(mobilenet_layer_info, name) == 0);
+MOBILENET_ABI_ASSERT(layer_name_size, MOBILENET_ABI_MEMBER_SIZE(mobilenet_layer_info, name) == 48);
+MOBILENET_ABI_ASSERT(info_layers_count,
+                     MOBILENET_ABI_MEMBER_SIZE(mobilenet_info, layers) ==
+                         MOBILENET_MAX_LAYERS * sizeof(mobilenet_layer_info));
+
+/* Exact layouts on the supported LP64 targets (x86-64 and arm64 Linux). */
+#if defined(__LP64__) || defined(_LP64)
+MOBILENET_ABI_ASSERT(options_size, sizeof(mobilenet_options) == 16);
+MOBILENET_ABI_ASSERT(options_num_threads, offsetof(mobilenet_options, num_threads) == 8);
+MOBILENET_ABI_ASSERT(options_crop_fraction, offsetof(mobilenet_options, crop_fraction) == 12);
+
+MOBILENET_ABI_ASSERT(prediction_size, sizeof(mobilenet_prediction) == 16);
+MOBILENET_ABI_ASSERT(prediction_class_index, offsetof(mobilenet_prediction, class_index) == 0);
+MOBILENET_ABI_ASSERT(prediction_probability, offsetof(mobilenet_prediction, probability) == 4);
+MOBILENET_ABI_ASSERT(prediction_label, offsetof(mobilenet_prediction, label) == 8);
+
+MOBILENET_ABI_ASSERT(layer_size, sizeof(mobilenet_layer_info) == 96);
+MOBILENET_ABI_ASSERT(layer_type, offsetof(mobilenet_layer_info, type) == 48);
+MOBILENET_ABI_ASSERT(layer_stride, offsetof(mobilenet_layer_info, stride) == 52);
+MOBILENET_ABI_ASSERT(layer_input_height, offsetof(mobilenet_layer_info, input_height) == 56);
+MOBILENET_ABI_ASSERT(layer_input_width, offsetof(mobilenet_layer_info, input_width) == 60);
+MOBILENET_ABI_ASSERT(layer_input_channels, offsetof(mobilenet_layer_info, input_channels) == 64);
+MOBILENET_ABI_ASSERT(layer_output_height, offsetof(mobilenet_layer_info, output_height) == 68);
+MOBILENET_ABI_ASSERT(layer_output_width, offsetof(mobilenet_layer_info, output_width) == 72);
+MOBILENET_ABI_ASSERT(layer_output_channels,
+                     offsetof(mobilenet_layer_info, output_channels) == 76);
+MOBILENET_ABI_ASSERT(layer_mult_adds, offsetof(mobilenet_layer_info, mult_adds) == 80);
+MOBILENET_ABI_ASSERT(layer_parameters, offsetof(mobilenet_layer_info, parameters) == 88);
+
+MOBILENET_ABI_ASSERT(info_size, sizeof(mobilenet_info) == 48 + 32 * 96);
+MOBILENET_ABI_ASSERT(info_variant, offsetof(mobilenet_info, variant) == 8);
+MOBILENET_ABI_ASSERT(info_width_multiplier, offsetof(mobilenet_info, width_multiplier) == 12);
+MOBILENET_ABI_ASSERT(info_resolution, offsetof(mobilenet_info, resolution) == 16);
+MOBILENET_ABI_ASSERT(info_num_classes, offsetof(mobilenet_info, num_classes) == 20);
+MOBILENET_ABI_ASSERT(info_mult_adds, offsetof(mobilenet_info, mult_adds) == 24);
+MOBILENET_ABI_ASSERT(info_parameters, offsetof(mobilenet_info, parameters) == 32);
+MOBILENET_ABI_ASSERT(info_num_layers, offsetof(mobilenet_info, num_layers) == 40);
+MOBILENET_ABI_ASSERT(info_layers, offsetof(mobilenet_info, layers) == 48);
+#endif

@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# tests/c/run.sh PREFIX -- tests the INSTALLED libmobilenet (make install
+# PREFIX=...) from C, as a user would use it: through pkg-config only.
+#
+#   1. mobilenet.pc: found, version equal to the header's
+#   2. the library exports exactly the header's functions
+#   3. header tests: mobilenet.h compiles as C99/C11 and C++11/17/20 with
+#      gcc and g++ (and clang/clang++ if present), -Wall -Wextra -Werror
+#      -pedantic, with static ABI checks; linked and run
+#   4. tests/c/test_api.c: every function of the header
+#   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
+#      its error exits
+#   6. under valgrind (if installed): the API test in quick mode and the
+#      example, with --error-exitcode=99 --leak-check=full
+#      --errors-for-leak-kinds=definite
+#
+# The model is $MOBILENET_MODEL, else PREFIX/share/mobilenet/..., else the
+# repository's models/. Set CC / CXX to choose the compilers,
+# MOBILENET_SKIP_VALGRIND=1 to skip step 6, KEEP_BUILD=1 to keep the build
+# directory. Exits non-zero on any failure.
+set -u
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 PREFIX   (where 'make install PREFIX=...' put libmobilenet)" >&2
+    exit 2
+fi
+prefix=$(cd "$1" 2>/dev/null && pwd) || { echo "run.sh: no such directory: $1" >&2; exit 2; }
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+
+failures=0
+passes=0
+pass() { passes=$((passes + 1)); echo "  ok    $*"; }
+fail() { failures=$((failures + 1)); echo "  FAIL  $*"; }
+step() { echo; echo "== $*"; }
+# run_logged NAME LOG CMD...: runs CMD, output to LOG; prints LOG on failure.
+run_logged() {
+    local name=$1 log=$2
+    shift 2
+    if "$@" >"$log" 2>&1; then
+        pass "$name"
+        return 0
+    else
+        local rc=$?
+        fail "$name (exit $rc): $*"
+        sed 's/^/        /' "$log" | tail -n 60
+        return "$rc"
+    fi
+}
+
+build=$(mktemp -d "${TMPDIR:-/tmp}/mobilenet-c-tests.XXXXXX")
+cleanup() { if [ -z "${KEEP_BUILD:-}" ]; then rm -rf "$build"; else echo "build directory kept: $build"; fi; }
+trap cleanup EXIT
+
+step "installed files under $prefix"
+for f in lib/libmobilenet.so include/mobilenet.h lib/pkgconfig/mobilenet.pc; do
+    if [ -f "$prefix/$f" ]; then pass "$f"; else fail "$f missing"; fi
+done
+if [ "$failures" -ne 0 ]; then
+    echo "run.sh: run 'make install PREFIX=$prefix' first"
+    exit 1
+fi
+
+step "pkg-config"
+command -v pkg-config >/dev/null || { fail "pkg-config is not installed"; exit 1; }
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+cflags=$(pkg-config --cflags mobilenet) && libs=$(pkg-config --libs mobilenet) \
+    || { fail "pkg-config --cflags --libs mobilenet"; exit 1; }
+rpath="-Wl,-rpath,$prefix/lib"
+echo "  cflags: $cflags"
+echo "  libs:   $libs $rpath"
+header_version=$(sed -n 's/^#define MOBILENET_VERSION_STRING "\(.*\)"/\1/p' "$prefix/include/mobilenet.h")
+pc_version=$(pkg-config --modversion mobilenet)
+if [ -n "$header_version" ] && [ "$pc_version" = "$header_version" ]; then
+    pass "pkg-config --modversion $pc_version = header $header_version"
+else
+    fail "pkg-config --modversion '$pc_version' != header '$header_version'"
+fi
+case " $cflags " in *" -I$prefix/include "*) pass "cflags name $prefix/include" ;;
+    *) if [ "$prefix/include" = /usr/include ]; then pass "system include dir"; else fail "cflags '$cflags' lack -I$prefix/include"; fi ;; esac
+case " $libs " in *" -lmobilenet "*) pass "libs name -lmobilenet" ;; *) fail "libs '$libs' lack -lmobilenet" ;; esac
+case " $libs " in *" -L$prefix/lib "*) pass "libs name -L$prefix/lib" ;;
+    *) if [ "$prefix/lib" = /usr/lib ]; then pass "system lib dir"; else fail "libs '$libs' lack -L$prefix/lib"; fi ;; esac
+if pkg-config --validate mobilenet 2>/dev/null; then pass "pkg-config --validate"; else fail "pkg-config --validate mobilenet"; fi
+
+step "exported symbols of libmobilenet.so = the header's functions"
+if command -v nm >/dev/null; then
+    # Function names declared in the header (MOBILENET_API ... name(...)).
+    grep -v '^[[:space:]]*#' "$prefix/include/mobilenet.h" | tr '\n' ' ' | grep -o 'MOBILENET_API[^;(]*(' \
+        | sed -E 's/.*[ *]([A-Za-z_][A-Za-z0-9_]*)\($/\1/' | sort -u >"$build/declared.txt"
+    # Global defined dynamic symbols (uppercase types; u = GNU unique).
+    nm -D --defined-only "$prefix/lib/libmobilenet.so" | awk '$2 ~ /^[A-Zu]$/ {print $3}' \
+        | sed 's/@.*//' | sort -u >"$build/exported.txt"
+    echo "  $(wc -l <"$build/declared.txt") functions declared, $(wc -l <"$build/exported.txt") global symbols exported"
+    if [ "$(wc -l <"$build/declared.txt")" -lt 14 ]; then
+        fail "could not parse the header's functions"
+    elif diff -u "$build/declared.txt" "$build/exported.txt" >"$build/symbols.diff"; then
+        pass "exports match the header"
+    else
+        fail "exports differ from the header (- declared only, + exported only):"
+        sed -n '3,$p' "$build/symbols.diff" | grep '^[-+]' | head -40 | sed 's/^/        /'
+    fi
+    if command -v ldd >/dev/null; then
+        if ldd "$prefix/lib/libmobilenet.so" | grep -qi swift; then
+            fail "libmobilenet.so depends on a Swift runtime library: $(ldd "$prefix/lib/libmobilenet.so" | grep -i swift | tr -s ' \t' ' ')"
+        else
+            pass "no Swift runtime dependency (ldd)"
+        fi
+    fi
+else
+    echo "  (nm not found: skipped)"
+fi
+
+step "header tests (C and C++, static ABI checks)"
+cwarn="-Wall -Wextra -Werror -pedantic -Wstrict-prototypes -Wmissing-prototypes -Wshadow -Wundef -Wcast-qual -Wconversion"
+cxxwarn="-Wall -Wextra -Werror -pedantic -Wold-style-cast -Wzero-as-null-pointer-constant -Wundef -Wshadow -Wconversion"
+compilers_c=("$CC")
+compilers_cxx=("$CXX")
+if command -v clang >/dev/null && [ "$(basename "$CC")" != clang ]; then compilers_c+=(clang); fi
+if command -v clang++ >/dev/null && [ "$(basename "$CXX")" != clang++ ]; then compilers_cxx+=(clang++); fi
+n=0
+for cc in "${compilers_c[@]}"; do
+    for std in c99 c11; do
+        n=$((n + 1))
+        exe="$build/header_c_$n"
+        # shellcheck disable=SC2086
+        if run_logged "$cc -std=$std header_c99.c" "$build/header_c_$n.log" \
+            "$cc" -std=$std $cwarn $cflags -I"$here" "$here/header_c99.c" -o "$exe" $libs $rpath; then
+            run_logged "  run header_c99 ($cc, $std)" "$build/header_c_$n.run" "$exe"
+        fi
+    done
+done
+for cxx in "${compilers_cxx[@]}"; do
+    for std in c++11 c++17 c++20; do
+        n=$((n + 1))
+        exe="$build/header_cxx_$n"
+        # shellcheck disable=SC2086
+        if run_logged "$cxx -std=$std header_cxx.cpp" "$build/header_cxx_$n.log" \
+            "$cxx" -std=$std $cxxwarn $cflags -I"$here" "$here/header_cxx.cpp" -o "$exe" $libs $rpath; then
+            run_logged "  run header_cxx ($cxx, $std)" "$build/header_cxx_$n.run" "$exe"
+        fi
+    done
+done
+
+step "model"
+model=${MOBILENET_MODEL:-}
+if [ -z "$model" ]; then
+    for candidate in "$prefix/share/mobilenet/mobilenet_v1_1.0_224.safetensors" \
+                     "$root/models/mobilenet_v1_1.0_224.safetensors"; do
+        if [ -f "$candidate" ]; then model=$candidate; break; fi
+    done
+fi
+if [ -n "$model" ] && [ -f "$model" ]; then pass "model $model"; else fail "no model found (set MOBILENET_MODEL)"; model=/nonexistent; fi
+
+strict="-std=c99 -Wall -Wextra -Werror -pedantic"
+
+step "API test (tests/c/test_api.c)"
+api="$build/test_api"
+# shellcheck disable=SC2086
+if run_logged "compile test_api.c ($strict)" "$build/test_api.log" \
+    "$CC" $strict -O1 -g $cflags "$here/test_api.c" -o "$api" $libs $rpath -lpthread -lm; then
+    echo "  running $api $model"
+    "$api" "$model" >"$build/test_api.out" 2>&1
+    rc=$?
+    grep -v '^ ' "$build/test_api.out" | sed 's/^/        /' | tail -n 80
+    summary=$(tail -n 1 "$build/test_api.out")
+    if [ $rc -eq 0 ] && echo "$summary" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+        pass "test_api: $summary"
+    else
+        fail "test_api (exit $rc): $summary"
+    fi
+fi
+
+step "example (examples/c/classify.c)"
+classify="$build/classify"
+images="$root/examples/images"
+stb_ok=1
+if ! echo '#include <stb/stb_image.h>' | "$CC" -E -x c - >/dev/null 2>&1; then
+    fail "stb_image not found: apt-get install -y libstb-dev"
+    stb_ok=0
+fi
+if [ $stb_ok -eq 1 ]; then
+    # shellcheck disable=SC2086
+    if run_logged "compile classify.c ($strict)" "$build/classify.log" \
+        "$CC" $strict -O2 -g $cflags "$root/examples/c/classify.c" -o "$classify" $libs -lstb $rpath; then
+        # cat.jpg: the top class must be one of ImageNet's domestic cats
+        # (1001-class indices 282..286: tabby, tiger, Persian, Siamese, Egyptian).
+        if [ -f "$images/cat.jpg" ]; then
+            if run_logged "classify cat.jpg" "$build/cat.out" "$classify" "$images/cat.jpg" "$model"; then
+                sed 's/^/        /' "$build/cat.out"
+                top=$(sed -n '2p' "$build/cat.out")
+                index=$(echo "$top" | sed -n 's/.*\[\([0-9]*\)\]$/\1/p')
+                if [ -n "$index" ] && [ "$index" -ge 282 ] && [ "$index" -le 286 ] && echo "$top" | grep -qi cat; then
+                    pass "cat.jpg: top class is a cat ($(echo "$top" | sed 's/^ *//'))"
+                else
+                    fail "cat.jpg: top class is not a cat: $top"
+                fi
+                if [ "$(grep -c '^  [0-9]\.' "$build/cat.out")" -eq 5 ]; then pass "five predictions"; else fail "not five predictions"; fi
+            fi
+        else
+            fail "$images/cat.jpg missing"
+        fi
+        if [ -f "$images/coffee.png" ]; then
+            if run_logged "classify coffee.png (TOP_K 3)" "$build/coffee.out" "$classify" "$images/coffee.png" "$model" 3; then
+                sed 's/^/        /' "$build/coffee.out"
+                top=$(sed -n '2p' "$build/coffee.out")
+                if echo "$top" | grep -Eqi 'espresso|cup|coffee'; then pass "coffee.png: $(echo "$top" | sed 's/^ *//')"
+                else fail "coffee.png: top class is not coffee-like: $top"; fi
+                if [ "$(grep -c '^  [0-9]\.' "$build/coffee.out")" -eq 3 ]; then pass "TOP_K 3 gives three predictions"; else fail "TOP_K 3 did not give three predictions"; fi
+            fi
+        else
+            fail "$images/coffee.png missing"
+        fi
+        # The model from $MOBILENET_MODEL and from the default relative path.
+        if [ -f "$images/cat.jpg" ] && [ -f "$model" ]; then
+            if MOBILENET_MODEL="$model" "$classify" "$images/cat.jpg" >"$build/env.out" 2>&1 \
+                && diff -q "$build/env.out" "$build/cat.out" >/dev/null; then
+                pass "MOBILENET_MODEL is the default model"
+            else
+                fail "MOBILENET_MODEL not used as the default model"; sed 's/^/        /' "$build/env.out"
+            fi
+            mkdir -p "$build/cwd/models"
+            ln -sf "$model" "$build/cwd/models/mobilenet_v1_1.0_224.safetensors"
+            if (cd "$build/cwd" && env -u MOBILENET_MODEL "$classify" "$images/cat.jpg") >"$build/cwd.out" 2>&1 \
+                && diff -q "$build/cwd.out" "$build/cat.out" >/dev/null; then
+                pass "default model models/mobilenet_v1_1.0_224.safetensors in the current directory"
+            else
+                fail "default relative model path not used"; sed 's/^/        /' "$build/cwd.out"
+            fi
+        fi
+        # Error exits: 2 usage, 3 image, 4 model; message on stderr, nothing on stdout.
+        expect_exit() {
+            local want=$1 name=$2
+            shift 2
+            "$@" >"$build/err.out" 2>"$build/err.err"
+            local rc=$?
+            if [ $rc -eq "$want" ] && [ -s "$build/err.err" ] && [ ! -s "$build/err.out" ]; then
+                pass "$name: exit $rc, $(head -n 1 "$build/err.err")"
+            else
+                fail "$name: exit $rc (expected $want), stderr: $(head -n 2 "$build/err.err"), stdout: $(head -n 2 "$build/err.out")"
+            fi
+        }
+        expect_exit 2 "no arguments" "$classify"
+        expect_exit 2 "too many arguments" "$classify" a b 5 extra
+        expect_exit 2 "TOP_K 0" "$classify" "$images/cat.jpg" "$model" 0
+        expect_exit 2 "TOP_K abc" "$classify" "$images/cat.jpg" "$model" abc
+        expect_exit 2 "TOP_K 5x" "$classify" "$images/cat.jpg" "$model" 5x
+        expect_exit 2 "TOP_K 1002 > classes" "$classify" "$images/cat.jpg" "$model" 1002
+        expect_exit 3 "missing image" "$classify" "$build/no-such-image.jpg" "$model"
+        printf 'not an image' >"$build/not-an-image.jpg"
+        expect_exit 3 "not an image" "$classify" "$build/not-an-image.jpg" "$model"
+        if [ -f "$images/cat.jpg" ]; then
+            expect_exit 4 "missing model" "$classify" "$images/cat.jpg" "$build/no-such-model.safetensors"
+            expect_exit 4 "not a model" "$classify" "$images/cat.jpg" "$build/not-an-image.jpg"
+            expect_exit 4 "no default model here" env -u MOBILENET_MODEL sh -c "cd '$build' && exec '$classify' '$images/cat.jpg'"
+        fi
+        if "$classify" --help >"$build/help.out" 2>&1 && grep -q usage "$build/help.out"; then pass "--help: exit 0"; else fail "--help"; fi
+    fi
+fi
+
+step "valgrind"
+if [ -n "${MOBILENET_SKIP_VALGRIND:-}" ]; then
+    echo "  (skipped: MOBILENET_SKIP_VALGRIND is set)"
+elif ! command -v valgrind >/dev/null; then
+    echo "  (valgrind not installed: skipped)"
+else
+    vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet)
+    echo "  ${vg[*]}"
+    if [ -x "$api" ]; then
+        echo "  valgrind: test_api (MOBILENET_TEST_QUICK=1), this takes a few minutes"
+        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$api" "$model" >"$build/vg_api.out" 2>&1
+        rc=$?
+        summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$build/vg_api.out" | tail -n 1)
+        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
+            pass "valgrind test_api: $summary, no errors, no definite leaks"
+        else
+            fail "valgrind test_api (exit $rc; 99 = valgrind errors): $summary"
+            grep -v '^   ' "$build/vg_api.out" | tail -n 80 | sed 's/^/        /'
+        fi
+    fi
+    if [ -x "$classify" ] && [ -f "$images/cat.jpg" ]; then
+        run_logged "valgrind classify cat.jpg" "$build/vg_cat.out" "${vg[@]}" "$classify" "$images/cat.jpg" "$model"
+        "${vg[@]}" "$classify" "$build/no-such-image.jpg" "$model" >"$build/vg_err.out" 2>&1
+        rc=$?
+        if [ $rc -eq 3 ]; then pass "valgrind classify, missing image: exit 3, clean"; else fail "valgrind classify, missing image: exit $rc"; sed 's/^/        /' "$build/vg_err.out" | tail -n 30; fi
+        "${vg[@]}" "$classify" "$images/cat.jpg" "$build/no-such-model.safetensors" >"$build/vg_err.out" 2>&1
+        rc=$?
+        if [ $rc -eq 4 ]; then pass "valgrind classify, missing model: exit 4, clean"; else fail "valgrind classify, missing model: exit $rc"; sed 's/^/        /' "$build/vg_err.out" | tail -n 30; fi
+    fi
+fi
+
+echo
+echo "C tests: $passes passed, $failures failed"
+[ "$failures" -eq 0 ]
