@@ -34,6 +34,20 @@ public enum PointwiseGEMM {
     /// (8 when n % 16 == 8).
     public static func panelCount(n: Int) -> Int { (n + panelWidth - 1) / panelWidth }
 
+    /// Packs row `row` of a k x n matrix (n floats at `values`, n a multiple
+    /// of 8) into `packed`: lets a loader stream a large matrix row by row
+    /// instead of holding a second dense copy.
+    public static func packRow(_ values: UnsafePointer<Float>, row: Int, k: Int, n: Int,
+                               into packed: UnsafeMutablePointer<Float>) {
+        var col = 0
+        while col < n {
+            let width = min(panelWidth, n - col)
+            let dst = packed + col * k + row * width
+            for j in 0..<width { dst[j] = values[col + j] }
+            col += width
+        }
+    }
+
     /// Computes rows [0, m) of C, in the column panels `panels` (default all).
     /// `packedB` comes from `packB` with the same k, n.
     public static func run(m: Int, k: Int, n: Int,

@@ -67,16 +67,60 @@ struct WeightLoader {
         let count = (entry.end - entry.begin) / 4
         let buffer = try AlignedBuffer(count: count, zeroed: false)
         try source.read(offset: entry.begin, count: entry.end - entry.begin, into: buffer.pointer)
-        let raw = UnsafeRawPointer(buffer.pointer)
+        try decode(buffer.pointer, count: count, tensor: name, firstElement: 0)
+        return buffer
+    }
+
+    /// Turns little-endian file floats into host floats in place, checking each is finite.
+    private func decode(_ values: UnsafeMutablePointer<Float>, count: Int, tensor name: String,
+                        firstElement: Int) throws {
+        let raw = UnsafeRawPointer(values)
         for i in 0..<count {
-            // The file is little-endian whatever the host.
             let value = Float(bitPattern: UInt32(littleEndian: raw.load(fromByteOffset: 4 * i, as: UInt32.self)))
             guard value.isFinite else {
-                throw MobileNetError.format("tensor '\(name)' holds a NaN or infinite value at element \(i)")
+                throw MobileNetError.format("tensor '\(name)' holds a NaN or infinite value at element \(firstElement + i)")
             }
-            buffer.pointer[i] = value
+            values[i] = value
         }
-        return buffer
+    }
+
+    /// Streams a rows x columns F32 tensor through a small buffer, calling
+    /// `body(row, values)` for each row: large matrices are packed without a
+    /// whole second copy in memory.
+    func forEachRow(_ name: String, rows: Int, columns: Int,
+                    _ body: (Int, UnsafeMutablePointer<Float>) throws -> Void) throws {
+        let entry = header.entries[name]!
+        let rowsPerChunk = max(16384 / max(columns, 1), 1)
+        let chunk = try AlignedBuffer(count: rowsPerChunk * columns, zeroed: false)
+        var row = 0
+        while row < rows {
+            let count = min(rowsPerChunk, rows - row)
+            try source.read(offset: entry.begin + row * columns * 4, count: count * columns * 4, into: chunk.pointer)
+            try decode(chunk.pointer, count: count * columns, tensor: name, firstElement: row * columns)
+            for r in 0..<count { try body(row + r, chunk.pointer + r * columns) }
+            row += count
+        }
+    }
+
+    /// A [1, 1, Cin, Cout] weight tensor, its columns scaled, packed for the
+    /// GEMM as inPad x outPad, streamed row by row.
+    private func packedMatrix(_ name: String, rows: Int, columns: Int, inPad: Int, outPad: Int,
+                              scale: [Double]?, layer: LayerSpec,
+                              packedRow: (Int) -> Int = { $0 }) throws -> AlignedBuffer {
+        let packed = try AlignedBuffer(count: PointwiseGEMM.packedCount(k: inPad, n: outPad))
+        let row = try AlignedBuffer(count: outPad)
+        try forEachRow(name, rows: rows, columns: columns) { index, values in
+            for c in 0..<columns {
+                guard let scale else { row.pointer[c] = values[c]; continue }
+                let v = Double(values[c]) * scale[c]
+                guard abs(v) <= Double(Float.greatestFiniteMagnitude) else {
+                    throw MobileNetError.format("\(layer.name): folding BatchNorm overflows a weight")
+                }
+                row.pointer[c] = Float(v)
+            }
+            PointwiseGEMM.packRow(row.pointer, row: packedRow(index), k: inPad, n: outPad, into: packed.pointer)
+        }
+        return packed
     }
 
     /// Folds BatchNorm into per-output-channel scales and a bias.
@@ -114,12 +158,6 @@ struct WeightLoader {
         }
     }
 
-    private func packed(_ dense: AlignedBuffer, k: Int, n: Int) throws -> AlignedBuffer {
-        let out = try AlignedBuffer(count: PointwiseGEMM.packedCount(k: k, n: n))
-        PointwiseGEMM.packB(dense.pointer, k: k, n: n, into: out.pointer)
-        return out
-    }
-
     func buildStages() throws -> (stages: [Stage], logits: LogitsStage) {
         var stages: [Stage] = []
         var inputStride = 3  // the network input is packed RGB
@@ -128,23 +166,31 @@ struct WeightLoader {
             switch layer.type {
             case .conv3x3:
                 let outPad = roundUpTo8(layer.outputChannels)
-                let raw = try read(base + "/weights")  // [3, 3, Cin, Cout]
                 let k = 9 * inputStride
-                let dense = try AlignedBuffer(count: k * outPad)
-                for tap in 0..<9 {
-                    for ci in 0..<layer.inputChannels {
-                        for co in 0..<layer.outputChannels {
-                            dense.pointer[(tap * inputStride + ci) * outPad + co] =
-                                raw.pointer[(tap * layer.inputChannels + ci) * layer.outputChannels + co]
+                let (scale, bias) = try batchNorm(layer, paddedChannels: outPad)
+                let weights: AlignedBuffer
+                if inputStride <= DirectConv3x3.maxInputChannels {
+                    // The first layer: dense (tap * C + c) x outPad for DirectConv3x3.
+                    let raw = try read(base + "/weights")  // [3, 3, Cin, Cout]
+                    weights = try AlignedBuffer(count: k * outPad)
+                    for tap in 0..<9 {
+                        for ci in 0..<layer.inputChannels {
+                            for co in 0..<layer.outputChannels {
+                                weights.pointer[(tap * inputStride + ci) * outPad + co] =
+                                    raw.pointer[(tap * layer.inputChannels + ci) * layer.outputChannels + co]
+                            }
                         }
                     }
+                    try scaleColumns(weights, rows: k, columns: outPad, scale: scale, layer: layer)
+                } else {
+                    // im2col rows are tap-major over the input's padded channels.
+                    let cin = layer.inputChannels, stride = inputStride
+                    weights = try packedMatrix(base + "/weights", rows: 9 * cin, columns: layer.outputChannels,
+                                               inPad: k, outPad: outPad, scale: scale, layer: layer,
+                                               packedRow: { ($0 / cin) * stride + $0 % cin })
                 }
-                let (scale, bias) = try batchNorm(layer, paddedChannels: outPad)
-                try scaleColumns(dense, rows: k, columns: outPad, scale: scale, layer: layer)
-                let direct = inputStride <= DirectConv3x3.maxInputChannels
                 stages.append(.conv(ConvStage(spec: layer, inputChannels: inputStride, outputChannels: outPad,
-                                              weights: direct ? dense : try packed(dense, k: k, n: outPad),
-                                              bias: bias)))
+                                              weights: weights, bias: bias)))
                 inputStride = outPad
             case .depthwise3x3:
                 let channels = roundUpTo8(layer.inputChannels)
@@ -160,35 +206,26 @@ struct WeightLoader {
                 stages.append(.depthwise(DepthwiseStage(spec: layer, channels: channels, weights: weights, bias: bias)))
             case .pointwise1x1:
                 let inPad = roundUpTo8(layer.inputChannels), outPad = roundUpTo8(layer.outputChannels)
-                let raw = try read(base + "/weights")  // [1, 1, Cin, Cout]
-                let dense = try AlignedBuffer(count: inPad * outPad)
-                for ci in 0..<layer.inputChannels {
-                    for co in 0..<layer.outputChannels {
-                        dense.pointer[ci * outPad + co] = raw.pointer[ci * layer.outputChannels + co]
-                    }
-                }
                 let (scale, bias) = try batchNorm(layer, paddedChannels: outPad)
-                try scaleColumns(dense, rows: inPad, columns: outPad, scale: scale, layer: layer)
+                let weights = try packedMatrix(base + "/weights", rows: layer.inputChannels,
+                                               columns: layer.outputChannels, inPad: inPad, outPad: outPad,
+                                               scale: scale, layer: layer)
                 stages.append(.pointwise(PointwiseStage(spec: layer, inputChannels: inPad, outputChannels: outPad,
-                                                        weights: try packed(dense, k: inPad, n: outPad), bias: bias)))
+                                                        weights: weights, bias: bias)))
                 inputStride = outPad
             case .averagePool:
                 continue
             case .fullyConnected:
                 let inPad = roundUpTo8(layer.inputChannels), classes = layer.outputChannels
                 let outPad = roundUpTo8(classes)
-                let raw = try read(WeightLoader.prefix + "Logits/Conv2d_1c_1x1/weights")
+                let weights = try packedMatrix(WeightLoader.prefix + "Logits/Conv2d_1c_1x1/weights",
+                                               rows: layer.inputChannels, columns: classes, inPad: inPad,
+                                               outPad: outPad, scale: nil, layer: layer)
                 let rawBias = try read(WeightLoader.prefix + "Logits/Conv2d_1c_1x1/biases")
-                let dense = try AlignedBuffer(count: inPad * outPad)
-                for ci in 0..<layer.inputChannels {
-                    for co in 0..<classes {
-                        dense.pointer[ci * outPad + co] = raw.pointer[ci * classes + co]
-                    }
-                }
                 let bias = try AlignedBuffer(count: outPad)
                 bias.pointer.update(from: rawBias.pointer, count: classes)
                 let logits = LogitsStage(inputChannels: inPad, numClasses: classes, paddedClasses: outPad,
-                                         weights: try packed(dense, k: inPad, n: outPad), bias: bias)
+                                         weights: weights, bias: bias)
                 return (stages, logits)
             }
         }
