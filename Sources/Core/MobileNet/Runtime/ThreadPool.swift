@@ -59,19 +59,31 @@ final class ThreadPool {
         }
         defer { dispatchLock.unlock() }
         withoutActuallyEscaping(body) { body in
-            state.start(workers: threadCount - 1, parts: parts, job: body)
+            state.start(parts: parts, job: body)
             state.claimParts(slot: 0)
-            state.waitForWorkers()
+            state.finish()
         }
     }
 }
 
-/// The state shared with the workers. Dispatch and completion are first
-/// spun on for up to `spinSeconds` (a layer takes 30 us to 1 ms, a futex
-/// wake-up on a virtual machine can take as long), then fall back to the
-/// mutex and condition variables, so idle workers sleep.
+/// The state shared with the workers.
+///
+/// One atomic word holds the job's generation, a "closed" bit and the number
+/// of workers that joined the job. A worker joins (CAS) only while the job is
+/// open, and reads the job only after joining; the dispatching thread claims
+/// parts itself and, once none is left, closes the job and waits only for
+/// workers that joined. A worker that is descheduled or asleep is therefore
+/// never waited for: it finds the job closed when it wakes and skips it.
+///
+/// Waiting is spun for up to `spinSeconds` (a layer takes 30 us to 1 ms, a
+/// futex wake-up on a virtual machine can take as long), then falls back to
+/// the mutex and condition variables, so idle workers sleep.
 private final class PoolState {
     static let spinSeconds = 0.002
+    static let activeBits = 16
+    static let closedBit = 1 << activeBits
+    static let generationShift = activeBits + 1
+    static let activeMask = (1 << activeBits) - 1
 
     /// Spins until `done()` or `spinSeconds` pass; returns `done()`.
     @inline(__always)
@@ -86,22 +98,22 @@ private final class PoolState {
     private let mutex = PThreadMutex()
     private let wake = PThreadCondition()
     private let done = PThreadCondition()
-    private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
+    /// generation << generationShift | closed | active workers. Starts closed.
+    private let word = Atomic<Int>(PoolState.closedBit)
     private let shutdown = Atomic<Bool>(false)
     private let nextPart = Atomic<Int>(0)
+    // Written only while the previous job is closed with no worker inside,
+    // read by a worker only after it joined the current job.
     private var parts = 0
-    // Written before `generation` is published and cleared after every worker
-    // has reported done, so workers read it only while it is valid.
     private var job: ((Int, Int) -> Void)?
 
-    func start(workers: Int, parts: Int, job: @escaping (Int, Int) -> Void) {
+    func start(parts: Int, job: @escaping (Int, Int) -> Void) {
         self.job = job
         self.parts = parts
         nextPart.store(0, ordering: .relaxed)
-        pending.store(workers, ordering: .relaxed)
+        let generation = (word.load(ordering: .relaxed) >> PoolState.generationShift) + 1
         mutex.withLock {
-            generation.add(1, ordering: .releasing)
+            word.store(generation << PoolState.generationShift, ordering: .releasing)  // open, nobody joined
             wake.broadcast()
         }
     }
@@ -116,10 +128,15 @@ private final class PoolState {
         }
     }
 
-    func waitForWorkers() {
-        if !PoolState.spin(until: { pending.load(ordering: .acquiring) == 0 }) {
-            mutex.withLock {
-                while pending.load(ordering: .acquiring) != 0 { done.wait(mutex) }
+    /// Closes the job to latecomers and waits for the workers that joined.
+    func finish() {
+        let closed = word.bitwiseOr(PoolState.closedBit, ordering: .acquiringAndReleasing).newValue
+        if closed & PoolState.activeMask != 0 {
+            let idle = { self.word.load(ordering: .acquiring) & PoolState.activeMask == 0 }
+            if !PoolState.spin(until: idle) {
+                mutex.withLock {
+                    while !idle() { done.wait(mutex) }
+                }
             }
         }
         job = nil
@@ -132,23 +149,40 @@ private final class PoolState {
         }
     }
 
+    /// Joins the open job of a generation other than `seen`; returns its
+    /// generation, or nil if there is none open.
+    private func join(seen: Int) -> Int? {
+        var current = word.load(ordering: .acquiring)
+        while true {
+            let generation = current >> PoolState.generationShift
+            if generation == seen || current & PoolState.closedBit != 0 { return nil }
+            let (exchanged, original) = word.compareExchange(expected: current, desired: current + 1,
+                                                             ordering: .acquiringAndReleasing)
+            if exchanged { return generation }
+            current = original
+        }
+    }
+
     func workerLoop(index: Int) {
         var seen = 0
         while true {
-            let woken = PoolState.spin {
-                generation.load(ordering: .acquiring) != seen || shutdown.load(ordering: .relaxed)
-            }
+            // Wait for a job newer than the last one seen (open or not).
+            let newJob = { self.word.load(ordering: .acquiring) >> PoolState.generationShift != seen }
+            let woken = PoolState.spin { newJob() || self.shutdown.load(ordering: .relaxed) }
             if !woken {
                 mutex.lock()
-                while generation.load(ordering: .acquiring) == seen && !shutdown.load(ordering: .relaxed) {
-                    wake.wait(mutex)
-                }
+                while !newJob() && !shutdown.load(ordering: .relaxed) { wake.wait(mutex) }
                 mutex.unlock()
             }
             if shutdown.load(ordering: .acquiring) { return }
-            seen = generation.load(ordering: .acquiring)
+            guard let generation = join(seen: seen) else {
+                seen = word.load(ordering: .acquiring) >> PoolState.generationShift
+                continue
+            }
+            seen = generation
             claimParts(slot: index)
-            if pending.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            let left = word.subtract(1, ordering: .acquiringAndReleasing).newValue
+            if left & PoolState.activeMask == 0 && left & PoolState.closedBit != 0 {
                 mutex.withLock { done.signal() }
             }
         }
