@@ -1,0 +1,826 @@
+#!/usr/bin/env python3
+"""libmobilenet against other CPU inference engines, on this machine.
+
+Run through bench/run.sh (it sets up bench/.venv); see bench/README.md.
+
+Modes:
+  (default)   libmobilenet (C ABI via ctypes), ONNX Runtime, LiteRT + XNNPACK,
+              OpenVINO and ncnn on the bundled model, interleaved, at each
+              thread count and batch size; logits checked against ours;
+              FMA peak and peak RSS measured; -> bench/results.md
+  --profile   per-layer profile of libmobilenet (mobilenet-cli profile --json)
+              -> bench/profile.md
+  --configs   libmobilenet on the 16 (alpha, resolution) pairs of the paper's
+              Tables 6 and 7, random weights -> bench/configs.md
+"""
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import engines  # noqa: E402
+import mobilenet_ctypes  # noqa: E402
+
+BUNDLED = os.path.join(ROOT, "models", "mobilenet_v1_1.0_224.safetensors")
+CACHE = os.path.join(HERE, "cache")
+TOLERANCE = 1e-3
+ALPHAS = [1.0, 0.75, 0.5, 0.25]
+RESOLUTIONS = [224, 192, 160, 128]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sources_hash(paths):
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+# ------------------------------------------------------------------ machine
+
+def cpu_description():
+    fields = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if ":" in line:
+                    k, v = (s.strip() for s in line.split(":", 1))
+                    fields.setdefault(k, v)
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    flags = set(fields.get("flags", "").split())
+    isa = "+".join(x.upper() for x in ("avx2", "fma", "avx512f") if x in flags)
+    extra = [f"family {fields['cpu family']}, model {fields['model']}"] if "cpu family" in fields else []
+    extra.append(isa or "no AVX2")
+    if "hypervisor" in flags:
+        extra.append("virtual machine")
+    return f"{fields.get('model name', 'unknown CPU')} ({', '.join(extra)}), {os.cpu_count()} online CPUs"
+
+
+def loadavg():
+    try:
+        return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def git_description():
+    try:
+        head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no",
+                                "--", "Sources", "Package.swift", "include"],
+                               capture_output=True, text=True).stdout.strip()
+        return head + (" with uncommitted changes to Sources/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def compile_c(tmp, source, out, flags):
+    cc = os.environ.get("CC", "cc")
+    cmd = [cc, "-O2", *flags[0], os.path.join(HERE, source), "-o", os.path.join(tmp, out), *flags[1]]
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {run.stderr.strip()[-400:]}")
+    return os.path.join(tmp, out)
+
+
+def fma_peaks(tmp, thread_counts, seconds=0.5, repeats=3):
+    """{threads: GFLOP/s}, the best of `repeats` runs of bench/fma_peak.c each."""
+    exe = compile_c(tmp, "fma_peak.c", "fma_peak", (["-mavx2", "-mfma", "-pthread"], []))
+    peaks = {}
+    for t in sorted(set(thread_counts)):
+        best = 0.0
+        for _ in range(repeats):
+            out = subprocess.run([exe, str(t), str(seconds)], capture_output=True, text=True,
+                                 check=True).stdout.split()
+            best = max(best, float(out[1]))
+        peaks[t] = best
+    return peaks
+
+
+# ------------------------------------------------------------------ workers
+
+class WorkerError(RuntimeError):
+    pass
+
+
+class Worker:
+    """A bench/worker.py child: one engine, thread count and batch size."""
+
+    def __init__(self, engine, model, artifact, threads, batch, size, env, tmp):
+        self.engine, self.threads, self.batch = engine, threads, batch
+        self.errpath = os.path.join(tmp, f"worker-{engine}-{threads}-{batch}-{id(self)}.err")
+        self.err = open(self.errpath, "w")
+        cmd = [sys.executable, os.path.join(HERE, "worker.py"), "--engine", engine,
+               "--model", model, "--threads", str(threads), "--batch", str(batch),
+               "--size", str(size)]
+        if artifact:
+            cmd += ["--artifact", artifact]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.err, text=True, env=env, bufsize=1)
+        self.info = None
+
+    def stderr_tail(self, n=2):
+        try:
+            with open(self.errpath) as f:
+                lines = [line.strip() for line in f if line.strip()]
+            return " | ".join(lines[-n:])
+        except OSError:
+            return ""
+
+    def readline(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            raise WorkerError(f"{self.engine} worker gave no answer "
+                              f"(exit {self.proc.poll()}): {self.stderr_tail()}")
+        return line.strip()
+
+    def wait_ready(self, timeout=300):
+        line = self.readline(timeout)
+        if not line.startswith("ready "):
+            raise WorkerError(f"{self.engine} worker: unexpected {line[:200]!r}")
+        self.info = json.loads(line[6:])
+        return self.info
+
+    def call(self, command, timeout=600):
+        try:
+            self.proc.stdin.write(command + "\n")
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise WorkerError(f"{self.engine} worker died: {self.stderr_tail()}") from None
+        return self.readline(timeout)
+
+    def close(self):
+        try:
+            if self.proc.poll() is None:
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=30)
+        except (BrokenPipeError, subprocess.TimeoutExpired, OSError):
+            self.proc.kill()
+            self.proc.wait()
+        self.err.close()
+
+
+def peak_rss_kib(launcher, cmd, env):
+    """ru_maxrss (KiB) of a fresh process running cmd, through bench/maxrss.c
+    (a child of Python would inherit Python's peak RSS); raises on failure."""
+    run = subprocess.run([launcher, *cmd], env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"exit {run.returncode}: {run.stderr.strip()[-300:]}")
+    return int(run.stdout.split()[-1])
+
+
+# ------------------------------------------------------------------ artifacts
+
+def prepare_artifacts(model, size, needed, env):
+    """{kind: path} for the conversions the requested engines need, cached in
+    bench/cache/<model sha256>/; {kind: reason} for those that failed."""
+    digest = sha256_file(model)
+    directory = os.path.join(CACHE, digest[:16])
+    os.makedirs(directory, exist_ok=True)
+    key = sources_hash([os.path.join(ROOT, "tools", "reference_onnx.py"),
+                        os.path.join(ROOT, "tools", "tf_from_safetensors.py")])
+    manifest_path = os.path.join(directory, "manifest.json")
+    try:
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    except (OSError, ValueError):
+        manifest = {}
+    paths, failed = {}, {}
+    ext = {"onnx": ".onnx", "tflite": ".tflite", "ncnn": ".ncnn"}
+    for kind in sorted(needed):
+        out = os.path.join(directory, f"mobilenet_{size}{ext[kind]}")
+        entry = manifest.get(os.path.basename(out))
+        if entry and entry.get("sources") == key and os.path.exists(out):
+            paths[kind] = out
+            continue
+        missing = engines.missing_modules(engines.CONVERTER_MODULES[kind])
+        if missing:
+            failed[kind] = f"converter needs {', '.join(missing)} (not installed)"
+            continue
+        log(f"bench: converting {rel(model)} -> {rel(out)}")
+        run = subprocess.run([sys.executable, os.path.join(HERE, "engines.py"), "convert", kind,
+                              model, out, "--size", str(size)], capture_output=True, text=True, env=env)
+        if run.returncode != 0:
+            tail = [line for line in run.stderr.strip().splitlines() if line.strip()][-3:]
+            failed[kind] = f"conversion failed: {' | '.join(tail)}"
+            continue
+        info = json.loads(run.stdout.strip().splitlines()[-1])
+        info.update(sources=key, model_sha256=digest)
+        manifest[os.path.basename(out)] = info
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f, indent=1, sort_keys=True)
+        paths[kind] = out
+    return paths, failed, manifest, digest
+
+
+def install_notes():
+    """What bench/run.sh could not install: {pip name: reason}."""
+    notes = {}
+    path = os.path.join(HERE, ".venv", "bench-skipped.txt")
+    try:
+        with open(path) as f:
+            for line in f:
+                if "\t" in line:
+                    name, reason = line.rstrip("\n").split("\t", 1)
+                    notes[name] = reason
+    except OSError:
+        pass
+    return notes
+
+
+PIP_NAMES = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "openvino": "openvino",
+             "ncnn": "ncnn"}
+
+
+# ------------------------------------------------------------------ inputs
+
+def check_input(batch, size):
+    """The TF fixtures' preprocessed photos (cat, coffee; 0.875 and full crops)
+    first, then uniform noise in [-1, 1]."""
+    import safetensors_io
+    photos = {}
+    for name in ("cat", "coffee"):
+        path = os.path.join(ROOT, "tests", "fixtures", f"tf_reference_{name}.safetensors")
+        if os.path.exists(path) and size == 224:
+            photos[name], _ = safetensors_io.load(path)
+    images = [photos[n][k][0] for k in ("input_224", "input_224_crop1") for n in photos]
+    rng = np.random.default_rng(1)
+    while len(images) < batch:
+        images.append(rng.uniform(-1, 1, (size, size, 3)).astype(np.float32))
+    return np.ascontiguousarray(np.stack(images[:batch]), dtype=np.float32)
+
+
+def percentile(values, q):
+    return float(np.percentile(np.asarray(values), q))
+
+
+# ------------------------------------------------------------------ main mode
+
+def run_benchmark(args, env, tmp, lib):
+    model = os.path.abspath(args.model)
+    size = 224
+    info = lib.describe(1.0, size, 1001)
+    gflop = 2 * info.mult_adds / 1e9
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_start = loadavg()
+
+    log("bench: measuring the FMA peak")
+    try:
+        peaks = fma_peaks(tmp, [1, os.cpu_count()] + [min(t, os.cpu_count()) for t in args.threads])
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        log(f"bench: no FMA peak: {e}")
+        peaks = {}
+
+    # which engines can run
+    skipped = {}
+    wanted = [e for e in args.engines]
+    pip_notes = install_notes()
+    for e in list(wanted):
+        missing = engines.missing_modules(engines.MODULES[e])
+        if missing:
+            reason = pip_notes.get(PIP_NAMES.get(e, ""), "")
+            skipped[e] = f"Python package {', '.join(missing)} not installed" + \
+                         (f" ({reason})" if reason else "")
+            wanted.remove(e)
+    needed = {engines.ARTIFACT[e] for e in wanted if engines.ARTIFACT[e]}
+    artifacts, failed, manifest, digest = prepare_artifacts(model, size, needed, env)
+    for e in list(wanted):
+        kind = engines.ARTIFACT[e]
+        if kind and kind not in artifacts:
+            skipped[e] = failed[kind]
+            wanted.remove(e)
+    if "libmobilenet" not in wanted:
+        wanted.insert(0, "libmobilenet")
+
+    results = {}   # (threads, batch, engine) -> dict
+    versions, notes = {}, {}
+    for threads in args.threads:
+        for batch in args.batches:
+            log(f"bench: {threads} thread(s), batch {batch}: starting "
+                f"{', '.join(wanted)}")
+            workers = {}
+            for e in wanted:
+                if e in skipped:
+                    continue
+                kind = engines.ARTIFACT[e]
+                workers[e] = Worker(e, model, artifacts.get(kind) if kind else None, threads,
+                                    batch, size, env, tmp)
+            try:
+                for e, w in list(workers.items()):
+                    try:
+                        ready = w.wait_ready()
+                        versions[e] = ready["version"]
+                        for n in ready["notes"]:
+                            notes.setdefault(e, [])
+                            if n not in notes[e]:
+                                notes[e].append(n)
+                    except WorkerError as err:
+                        if e == "libmobilenet":
+                            raise
+                        skipped[e] = f"failed to load: {err}"
+                        w.close()
+                        del workers[e]
+                # logits check, on the same input for every engine
+                x = check_input(batch, size)
+                xin = os.path.join(tmp, f"check_{batch}.npy")
+                np.save(xin, x)
+                logits = {}
+                for e, w in list(workers.items()):
+                    out = os.path.join(tmp, f"logits_{e}_{threads}_{batch}.npy")
+                    try:
+                        if w.call(f"check {xin} {out}") != "ok":
+                            raise WorkerError(f"{e}: unexpected reply to check")
+                        logits[e] = np.load(out)
+                    except WorkerError as err:
+                        if e == "libmobilenet":
+                            raise
+                        skipped[e] = f"failed to run ({threads} threads, batch {batch}): {err}"
+                        workers.pop(e).close()
+                ours = logits["libmobilenet"]
+                bad = []
+                for e in logits:
+                    diff = float(np.max(np.abs(logits[e] - ours)))
+                    top1 = bool(np.all(np.argmax(logits[e], 1) == np.argmax(ours, 1)))
+                    results[(threads, batch, e)] = {"diff": diff, "top1": top1, "times": []}
+                    if diff > TOLERANCE:
+                        bad.append(f"{e}: max |logits - libmobilenet's| = {diff:.3g} > {TOLERANCE}")
+                if bad:
+                    log("\n" + "!" * 72 + "\nbench: LOGITS DISAGREE at "
+                        f"{threads} thread(s), batch {batch}:\n  " + "\n  ".join(bad) + "\n" + "!" * 72)
+                    raise SystemExit(1)
+                # interleaved timing: round-robin, the order rotated every round
+                order = list(workers)
+                for r in range(args.rounds):
+                    rotated = order[r % len(order):] + order[:r % len(order)]
+                    for e in rotated:
+                        if e not in workers:
+                            continue
+                        try:
+                            reply = workers[e].call(f"time {args.warmup} {args.runs}")
+                            results[(threads, batch, e)]["times"] += json.loads(reply)
+                        except (WorkerError, ValueError) as err:
+                            if e == "libmobilenet":
+                                raise
+                            skipped[e] = f"failed while timing ({threads} threads, batch {batch}): {err}"
+                            del results[(threads, batch, e)]
+                            workers.pop(e).close()
+                        time.sleep(args.pause)
+                summary = ", ".join(
+                    f"{e} {1e3 * np.median(results[(threads, batch, e)]['times']):.2f}"
+                    for e in workers if results[(threads, batch, e)]["times"])
+                log(f"bench:   median ms: {summary}")
+            finally:
+                for w in workers.values():
+                    w.close()
+                workers.clear()
+
+    rss, rss_notes = ({}, []) if args.no_rss else \
+        measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts)
+
+    if peaks:  # again at the end: the best of both, in case the machine was busy once
+        try:
+            for t, v in fma_peaks(tmp, list(peaks)).items():
+                peaks[t] = max(peaks[t], v)
+        except (RuntimeError, subprocess.CalledProcessError, OSError):
+            pass
+    finished = datetime.datetime.now(datetime.timezone.utc)
+    conv_versions = {}
+    for entry in manifest.values():
+        for k in ("onnx", "tensorflow", "pnnx"):
+            if k in entry:
+                conv_versions[k] = entry[k]
+    text = render_results(args, started, finished, load_start, loadavg(), lib, info, gflop,
+                          digest, peaks, wanted, results, rss, rss_notes, versions, notes,
+                          conv_versions, skipped, artifacts)
+    print(text)
+    with open(args.output, "w") as f:
+        f.write(text)
+    log(f"bench: wrote {rel(args.output)}")
+
+
+def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
+    """Peak RSS of a fresh process per engine and configuration, the C probe
+    and a bare Python + numpy, through bench/maxrss.c."""
+    rss, notes = {}, []
+    log("bench: peak RSS of fresh processes")
+    try:
+        launcher = compile_c(tmp, "maxrss.c", "maxrss", ([], []))
+    except (RuntimeError, OSError) as err:
+        return rss, [f"no peak RSS: {err}"]
+    for threads in args.threads:
+        for batch in args.batches:
+            for e in wanted:
+                if (threads, batch, e) not in results:
+                    continue
+                kind = engines.ARTIFACT[e]
+                cmd = [sys.executable, os.path.join(HERE, "worker.py"), "--once", "--engine", e,
+                       "--model", model, "--threads", str(threads), "--batch", str(batch),
+                       "--size", str(size)]
+                if kind:
+                    cmd += ["--artifact", artifacts[kind]]
+                try:
+                    rss[(threads, batch, e)] = peak_rss_kib(launcher, cmd, env)
+                except RuntimeError as err:
+                    notes.append(f"{e} ({threads} threads, batch {batch}): {err}")
+    try:
+        probe = compile_c(tmp, "rss_probe.c", "rss_probe",
+                          ([f"-I{os.path.join(ROOT, 'include')}"],
+                           [f"-L{os.path.dirname(lib.path)}", "-lmobilenet",
+                            f"-Wl,-rpath,{os.path.dirname(lib.path)}"]))
+        parts = []
+        for threads in args.threads:
+            kib = peak_rss_kib(launcher, [probe, model, str(threads)], env)
+            parts.append(f"{kib / 1024:.1f} MiB at {threads} thread(s)")
+        notes.append("libmobilenet from C (bench/rss_probe.c: loads the bundled model through "
+                     "the C API, classifies one 256x256 RGB image): " + ", ".join(parts) + ".")
+    except (RuntimeError, OSError) as err:
+        notes.append(f"rss_probe failed: {err}")
+    try:
+        baseline = peak_rss_kib(launcher, [sys.executable, "-c", "import numpy"], env)
+        notes.append(f"For scale: a Python process that only imports numpy peaks at "
+                     f"{baseline / 1024:.1f} MiB; every row of the table includes that.")
+    except RuntimeError as err:
+        notes.append(f"Python baseline failed: {err}")
+    return rss, notes
+
+
+def peak_for(peaks, threads):
+    t = min(threads, os.cpu_count())
+    return peaks.get(t)
+
+
+def render_results(args, started, finished, load_start, load_end, lib, info, gflop, digest,
+                   peaks, wanted, results, rss, rss_notes, versions, notes, conv_versions,
+                   skipped, artifacts):
+    L = []
+    L.append("# libmobilenet benchmark")
+    L.append("")
+    L.append(f"Generated by `bench/run.sh` on {started:%Y-%m-%d %H:%M} UTC "
+             f"({(finished - started).total_seconds():.0f} s).")
+    L.append("")
+    L.append(f"- CPU: {cpu_description()}")
+    L.append(f"- Load average (1/5/15 min) at start: {load_start}; at end: {load_end}")
+    L.append(f"- libmobilenet {lib.version()} (git {git_description()}), called through the C ABI "
+             f"(ctypes on libmobilenet.so)")
+    L.append(f"- Model: `{rel(os.path.abspath(args.model))}` (sha256 {digest[:16]}…), "
+             f"224x224, {info.num_classes} classes: {info.mult_adds / 1e6:.1f}M multiply-adds "
+             f"= {gflop:.4f} GFLOP per image (mobilenet_describe)")
+    if peaks:
+        L.append("- Measured FMA peak (bench/fma_peak.c, float32 AVX2 FMA, best of 3 x 0.5 s at the start "
+                 "and 3 at the end): " +
+                 ", ".join(f"{peaks[t]:.1f} GFLOP/s with {t} thread(s)" for t in sorted(peaks)))
+    L.append(f"- Method: per configuration, every engine in its own process; "
+             f"{args.rounds} rounds, round-robin over the engines (order rotated each round), "
+             f"each turn {args.warmup} warm-up + {args.runs} timed calls; median and p90 over all "
+             f"{args.rounds * args.runs} timed calls. One call = one batch; the input is NHWC "
+             f"float32 and the output logits for every engine.")
+    L.append("")
+    L.append("## Results")
+    L.append("")
+    L.append("`peer/ours` is the peer's median over libmobilenet's: above 1 means libmobilenet "
+             "is faster. `max |Δ|` is the largest difference between the engine's logits and "
+             "libmobilenet's on the same input (real photos, then noise). Peak RSS: a fresh "
+             "process that imports what the engine needs, loads the model and runs one batch "
+             "(ru_maxrss).")
+    L.append("")
+    L.append("| threads | batch | engine | median ms | p90 ms | images/s | peer/ours | GFLOP/s "
+             "| % FMA peak | peak RSS MiB | max \\|Δ\\| vs ours |")
+    L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for threads in args.threads:
+        for batch in args.batches:
+            ours = results.get((threads, batch, "libmobilenet"))
+            if not ours or not ours["times"]:
+                continue
+            ours_med = float(np.median(ours["times"]))
+            for e in wanted:
+                r = results.get((threads, batch, e))
+                if not r or not r["times"]:
+                    continue
+                med = float(np.median(r["times"]))
+                p90 = percentile(r["times"], 90)
+                gf = batch * gflop / med
+                peak = peak_for(peaks, threads)
+                pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
+                ratio = "—" if e == "libmobilenet" else f"{med / ours_med:.2f}"
+                kib = rss.get((threads, batch, e))
+                mem = f"{kib / 1024:.0f}" if kib else "n/a"
+                diff = "—" if e == "libmobilenet" else \
+                    f"{r['diff']:.1e}" + ("" if r["top1"] else " (top-1 differs)")
+                name = f"**{e}**" if e == "libmobilenet" else e
+                L.append(f"| {threads} | {batch} | {name} | {1e3 * med:.2f} | {1e3 * p90:.2f} | "
+                         f"{batch / med:.1f} | {ratio} | {gf:.1f} | {pct} | {mem} | {diff} |")
+    L.append("")
+    if rss_notes:
+        L.append("Memory notes:")
+        L.append("")
+        for n in rss_notes:
+            L.append(f"- {n}")
+        L.append("")
+    L.append("## Engines")
+    L.append("")
+    L.append("| engine | version | model as run | settings |")
+    L.append("|---|---|---|---|")
+    how = {
+        "libmobilenet": ("the safetensors file itself", "mobilenet_model_load with "
+                         "options.num_threads; mobilenet_model_run on the whole batch"),
+        "onnxruntime": ("ONNX from tools/reference_onnx.py (BatchNorm nodes, NCHW inside)",
+                        "CPUExecutionProvider, ORT_ENABLE_ALL, intra_op_num_threads, sequential"),
+        "litert": ("TFLite float32: TFLiteConverter on a tf.function of "
+                   "tools/tf_from_safetensors.py's graph",
+                   "ai_edge_litert Interpreter(num_threads); XNNPACK delegate (the default; checked at load)"),
+        "openvino": ("the same ONNX file (read_model)", "CPU plugin, INFERENCE_NUM_THREADS, "
+                     "LATENCY hint, 1 stream, f32 precision"),
+        "ncnn": ("pnnx conversion of the same ONNX file, f32 weights",
+                 "opt.num_threads, fp16/bf16/int8 off, no Vulkan; no batch dimension: a batch is one extractor per image"),
+    }
+    for e in engines.ENGINES:
+        if e not in versions:
+            continue
+        model_desc, settings = how[e]
+        extra = "; ".join(notes.get(e, []))
+        if extra:
+            settings += f" ({extra})"
+        L.append(f"| {e} | {versions[e]} | {model_desc} | {settings} |")
+    L.append("")
+    tools_line = [f"Python {platform.python_version()}", f"numpy {np.__version__}"]
+    for k, label in (("onnx", "onnx"), ("tensorflow", "TensorFlow (TFLite converter)"),
+                     ("pnnx", "pnnx")):
+        if k in conv_versions:
+            tools_line.append(f"{label} {conv_versions[k]}")
+    L.append("Tools: " + ", ".join(tools_line) + ". Converted models are cached in "
+             "`bench/cache/<model sha256>/`.")
+    L.append("")
+    if skipped:
+        L.append("## Skipped")
+        L.append("")
+        for e, why in skipped.items():
+            L.append(f"- {e}: {why}")
+        L.append("")
+    return "\n".join(L)
+
+
+# ------------------------------------------------------------------ profile
+
+def run_profile(args, tmp):
+    cli_src = os.path.join(ROOT, ".build", "release", "mobilenet-cli")
+    if not os.path.exists(cli_src):
+        raise SystemExit("bench: .build/release/mobilenet-cli is missing: "
+                         "swift build -c release --product mobilenet-cli")
+    cli = os.path.join(tmp, "mobilenet-cli")
+    shutil.copy2(cli_src, cli)
+    try:
+        peaks = fma_peaks(tmp, [min(t, os.cpu_count()) for t in args.threads], repeats=2)
+    except (RuntimeError, subprocess.CalledProcessError, OSError):
+        peaks = {}
+    profiles = {}
+    for t in args.threads:
+        log(f"bench: profiling with {t} thread(s)")
+        out = subprocess.run([cli, "profile", "--json", "--threads", str(t), "--model",
+                              os.path.abspath(args.model), "--iterations", str(args.iterations)],
+                             capture_output=True, text=True, cwd=ROOT)
+        if out.returncode != 0:
+            raise SystemExit(f"bench: mobilenet-cli profile failed: {out.stderr.strip()}")
+        profiles[t] = json.loads(out.stdout)
+    first = profiles[args.threads[0]]
+    L = ["# libmobilenet per-layer profile", ""]
+    L.append(f"Generated by `bench/run.sh --profile` on "
+             f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC: "
+             f"`mobilenet-cli profile --json` (median of {args.iterations} runs per layer), "
+             f"model `{rel(os.path.abspath(args.model))}` at {first['resolution']}x"
+             f"{first['resolution']}, batch 1.")
+    L.append("")
+    L.append(f"- CPU: {cpu_description()}; load average {loadavg()}")
+    L.append(f"- libmobilenet git {git_description()}")
+    if peaks:
+        L.append("- FMA peak: " + ", ".join(f"{peaks[t]:.1f} GFLOP/s at {t} thread(s)"
+                                            for t in sorted(peaks)))
+    L.append("")
+    head = "| layer | type | M mult-adds |"
+    rule = "|---|---|---:|"
+    for t in args.threads:
+        head += f" ms ({t}T) | GFLOP/s ({t}T) | % peak ({t}T) | share ({t}T) |"
+        rule += "---:|---:|---:|---:|"
+    L += [head, rule]
+    for i, layer in enumerate(first["layers"]):
+        row = f"| {layer['name']} | {layer['type']} | {layer['mult_adds'] / 1e6:.1f} |"
+        for t in args.threads:
+            p = profiles[t]
+            lt = p["layers"][i]
+            peak = peaks.get(min(t, os.cpu_count()))
+            pct = f"{100 * lt['gflops'] / peak:.0f}%" if peak else "n/a"
+            row += (f" {lt['ms']:.3f} | {lt['gflops']:.1f} | {pct} | "
+                    f"{100 * lt['ms'] / p['total_ms']:.1f}% |")
+        L.append(row)
+    total_ma = sum(layer["mult_adds"] for layer in first["layers"])
+    row = f"| **total** | | {total_ma / 1e6:.1f} |"
+    for t in args.threads:
+        p = profiles[t]
+        gf = 2 * total_ma / (p["total_ms"] / 1e3) / 1e9
+        peak = peaks.get(min(t, os.cpu_count()))
+        pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
+        row += f" {p['total_ms']:.2f} | {gf:.1f} | {pct} | 100% |"
+    L.append(row)
+    L.append("")
+    L.append("The total is the sum of the per-layer medians, not a timed end-to-end run.")
+    L.append("")
+    text = "\n".join(L)
+    print(text)
+    with open(args.profile_output, "w") as f:
+        f.write(text)
+    log(f"bench: wrote {rel(args.profile_output)}")
+
+
+# ------------------------------------------------------------------ configs
+
+def run_configs(args, env, tmp, lib):
+    import make_random_model
+    try:
+        import paper_tables
+        paper = {(a, r): m for _, v, a, r, _, m, _ in paper_tables.PAPER_TABLE6 + paper_tables.PAPER_TABLE7
+                 if v == "separable"}
+    except Exception:  # optional: only labels the paper's figures
+        paper = {}
+    key = sources_hash([os.path.join(ROOT, "tools", f) for f in
+                        ("make_random_model.py", "mobilenet_spec.py", "safetensors_io.py")])
+    directory = os.path.join(CACHE, "configs", key)
+    os.makedirs(directory, exist_ok=True)
+    configs = [(a, r) for a in ALPHAS for r in RESOLUTIONS]
+    models = {}
+    for a, r in configs:
+        path = os.path.join(directory, f"mobilenet_v1_{a}_{r}_1001_seed0.safetensors")
+        if not os.path.exists(path):
+            make_random_model.main(["-o", path + ".part", "--alpha", str(a), "--resolution", str(r),
+                                    "--num-classes", "1001", "--seed", "0"])
+            os.replace(path + ".part", path)
+        models[(a, r)] = path
+    workers = {}
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_start = loadavg()
+    try:
+        peaks = fma_peaks(tmp, [min(t, os.cpu_count()) for t in args.threads], repeats=2)
+    except (RuntimeError, subprocess.CalledProcessError, OSError):
+        peaks = {}
+    log(f"bench: timing libmobilenet on {len(configs)} configurations x threads {args.threads}")
+    times = {}
+    try:
+        for (a, r), path in models.items():
+            for t in args.threads:
+                workers[(a, r, t)] = Worker("libmobilenet", path, None, t, 1, r, env, tmp)
+        for w in workers.values():
+            w.wait_ready()
+        order = list(workers)
+        for k in order:
+            times[k] = []
+        for rnd in range(args.rounds):
+            s = (rnd * 7) % len(order)
+            for k in order[s:] + order[:s]:
+                times[k] += json.loads(workers[k].call(f"time {args.warmup} {args.runs}"))
+                time.sleep(args.pause / 2)
+    finally:
+        for w in workers.values():
+            w.close()
+    L = ["# libmobilenet across width multipliers and resolutions", ""]
+    L.append(f"Generated by `bench/run.sh --configs` on {started:%Y-%m-%d %H:%M} UTC. "
+             f"The MobileNets paper's Tables 6 and 7 grid: alpha x resolution, random weights "
+             f"(tools/make_random_model.py, seed 0, 1001 classes), batch 1, through the C ABI. "
+             f"Median of {args.rounds} rounds x {args.runs} runs, all {len(workers)} "
+             f"(configuration, threads) pairs interleaved round-robin.")
+    L.append("")
+    L.append(f"- CPU: {cpu_description()}; load average at start {load_start}, at end {loadavg()}")
+    L.append(f"- libmobilenet {lib.version()} (git {git_description()})")
+    if peaks:
+        L.append("- FMA peak: " + ", ".join(f"{peaks[t]:.1f} GFLOP/s at {t} thread(s)"
+                                            for t in sorted(peaks)))
+    L.append("- M mult-adds: mobilenet_describe for 1001 classes; paper: Tables 6/7 "
+             "(1000 classes), where the paper lists the configuration.")
+    L.append("")
+    head = "| alpha | resolution | M mult-adds | paper M mult-adds | M params |"
+    rule = "|---:|---:|---:|---:|---:|"
+    for t in args.threads:
+        head += f" ms ({t}T) | images/s ({t}T) | GFLOP/s ({t}T) | % peak ({t}T) |"
+        rule += "---:|---:|---:|---:|"
+    if len(args.threads) > 1:
+        head += f" speed-up {args.threads[-1]}T/{args.threads[0]}T |"
+        rule += "---:|"
+    L += [head, rule]
+    for a, r in configs:
+        info = lib.describe(a, r, 1001)
+        row = (f"| {a} | {r} | {info.mult_adds / 1e6:.1f} | {paper.get((a, r), '')} | "
+               f"{info.parameters / 1e6:.2f} |")
+        meds = []
+        for t in args.threads:
+            med = float(np.median(times[(a, r, t)]))
+            meds.append(med)
+            gf = 2 * info.mult_adds / 1e9 / med
+            peak = peaks.get(min(t, os.cpu_count()))
+            pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
+            row += f" {1e3 * med:.2f} | {1 / med:.0f} | {gf:.1f} | {pct} |"
+        if len(args.threads) > 1:
+            row += f" {meds[0] / meds[-1]:.2f} |"
+        L.append(row)
+    L.append("")
+    text = "\n".join(L)
+    print(text)
+    with open(args.configs_output, "w") as f:
+        f.write(text)
+    log(f"bench: wrote {rel(args.configs_output)}")
+
+
+# ------------------------------------------------------------------ entry
+
+def int_list(s):
+    return [int(x) for x in s.split(",") if x.strip()]
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog=__doc__.split("\n\n", 2)[2])
+    ap.add_argument("--profile", action="store_true", help="per-layer profile -> bench/profile.md")
+    ap.add_argument("--configs", action="store_true",
+                    help="16 (alpha, resolution) configurations -> bench/configs.md")
+    ap.add_argument("--engines", default=",".join(engines.ENGINES),
+                    help="comma-separated (default: all): " + ", ".join(engines.ENGINES))
+    ap.add_argument("--threads", type=int_list, default=[1, 2], help="e.g. 1,2 (default)")
+    ap.add_argument("--batches", "--batch", type=int_list, default=[1, 8],
+                    help="e.g. 1,8 (default)")
+    ap.add_argument("--rounds", type=int, default=5, help="round-robin rounds (default 5)")
+    ap.add_argument("--runs", type=int, default=10, help="timed calls per turn (default 10)")
+    ap.add_argument("--warmup", type=int, default=2, help="untimed calls per turn (default 2)")
+    ap.add_argument("--pause", type=float, default=0.1,
+                    help="seconds between turns, so the last engine's threads go idle")
+    ap.add_argument("--iterations", type=int, default=50, help="--profile: runs per layer")
+    ap.add_argument("--build", action="store_true",
+                    help="(bench/run.sh) rebuild libmobilenet.so / mobilenet-cli first")
+    ap.add_argument("--no-rss", action="store_true", help="skip the peak RSS measurements")
+    ap.add_argument("--model", default=BUNDLED, help=argparse.SUPPRESS)
+    ap.add_argument("--lib", default=os.path.join(ROOT, ".build", "release", "libmobilenet.so"),
+                    help="libmobilenet.so to measure (copied to a temporary directory first)")
+    ap.add_argument("--output", default=os.path.join(HERE, "results.md"))
+    ap.add_argument("--profile-output", default=os.path.join(HERE, "profile.md"))
+    ap.add_argument("--configs-output", default=os.path.join(HERE, "configs.md"))
+    args = ap.parse_args(argv)
+    try:
+        args.engines = [engines.canonical(e) for e in args.engines.split(",") if e.strip()]
+    except ValueError as e:
+        ap.error(str(e))
+    if not args.threads or min(args.threads) < 1 or not args.batches or min(args.batches) < 1:
+        ap.error("--threads and --batches need positive integers")
+    if args.rounds < 1 or args.runs < 1 or args.warmup < 0:
+        ap.error("--rounds and --runs must be >= 1, --warmup >= 0")
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        if not args.profile or args.configs:
+            if not os.path.exists(args.lib):
+                raise SystemExit(f"bench: {args.lib} is missing: make lib")
+            # a private copy: the tree's library may be rebuilt while we measure
+            lib_path = os.path.join(tmp, "libmobilenet.so")
+            shutil.copy2(args.lib, lib_path)
+            lib = mobilenet_ctypes.Library(lib_path)
+            env = dict(os.environ, BENCH_LIB=lib_path, TF_CPP_MIN_LOG_LEVEL="2",
+                       PYTHONDONTWRITEBYTECODE="1")
+        if args.profile:
+            run_profile(args, tmp)
+        if args.configs:
+            run_configs(args, env, tmp, lib)
+        if not args.profile and not args.configs:
+            run_benchmark(args, env, tmp, lib)
+
+
+if __name__ == "__main__":
+    main()
