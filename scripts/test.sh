@@ -1,24 +1,59 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: Swift (XCTest), C (against the installed header
-# and library, plus the examples, under valgrind) and Python (pytest).
+# Sets up and runs every test (the README's test command, and CI's):
+#   Swift tests (XCTest)                 swift test
+#   C tests against the INSTALLED header and library, the C example, under valgrind
+#   Python tests of the binding          pytest tests/python
+#   hardening: the bad-model corpus, the soak tests (threads, load/free, 10k cycles),
+#   libFuzzer runs of the loader and the argument checks, Swift tests under
+#   AddressSanitizer and ThreadSanitizer
+# It installs what it needs on a fresh Debian machine with Swift (scripts/setup.sh).
+# FUZZ_SECONDS (default 30 per target) sets the fuzzing time; MOBILENET_SKIP_SANITIZERS=1
+# skips the sanitizer builds (for a quick local run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+mkdir -p build
 ./scripts/setup.sh --test
 
-echo "== build and install libmobilenet.so into build/prefix"
-make -s install PREFIX="$root/build/prefix"
-ldd build/prefix/lib/libmobilenet.so
+timings=()
+stage() {  # stage NAME COMMAND...: runs and times one stage, stops on failure
+    local name=$1; shift
+    echo
+    echo "== $name"
+    local start=$SECONDS
+    "$@"
+    timings+=("$(printf '%-34s %4ds' "$name" $((SECONDS - start)))")
+}
 
-echo "== Swift tests"
-swift test 2>&1 | tee build/swift-test.log | grep -E "error:|failed|Executed .* tests" | tail -20
-grep -q "with 0 failures" build/swift-test.log && ! grep -q -E "error:|Test run with .* failed|issues? recorded" build/swift-test.log \
-    || { echo "Swift tests failed"; exit 1; }
+swift_tests() {  # swift_tests LOG [ARGS...]: swift test, checked for failures
+    local log=$1; shift
+    swift test "$@" 2>&1 | tee "$log" | grep -E "error:|failed|Executed [0-9]+ tests" | tail -20
+    grep -q "with 0 failures" "$log" && ! grep -q -E "error:|Test run with .* failed|issues? recorded" "$log" \
+        || { echo "Swift tests failed (see $log)"; return 1; }
+}
 
-echo "== C tests"
-tests/c/run.sh "$root/build/prefix"
+install_library() {
+    make -s install PREFIX="$root/build/prefix"
+    ldd build/prefix/lib/libmobilenet.so
+}
 
-echo "== Python tests"
-.venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python >/dev/null
-export MOBILENET_LIBRARY="$root/build/prefix/lib/libmobilenet.so"
-.venv/bin/python -m pytest -q tests/python
+python_tests() {
+    .venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps ./bindings/python >/dev/null
+    MOBILENET_LIBRARY="$root/build/prefix/lib/libmobilenet.so" .venv/bin/python -m pytest -q tests/python
+}
+
+stage "build and install libmobilenet.so" install_library
+stage "Swift tests" swift_tests build/swift-test.log
+stage "C tests (+ valgrind)" tests/c/run.sh "$root/build/prefix"
+stage "Python tests" python_tests
+stage "bad-model corpus" tests/corpus/check.sh build/prefix/lib build/prefix/include
+stage "soak tests" tests/soak/run.sh build/prefix/lib build/prefix/include
+stage "fuzzing" tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"
+if [ "${MOBILENET_SKIP_SANITIZERS:-0}" != 1 ]; then
+    stage "Swift tests, AddressSanitizer" swift_tests build/swift-asan.log --sanitize=address --scratch-path .build-asan
+    stage "Swift tests, ThreadSanitizer" swift_tests build/swift-tsan.log --sanitize=thread --scratch-path .build-tsan
+fi
+
+echo
+echo "== all tests passed; time per stage:"
+printf '  %s\n' "${timings[@]}"

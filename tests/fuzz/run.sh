@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Builds the fuzz targets (tests/fuzz/build.sh) and runs each for SECONDS
+# (default 30), one after the other (the machine may have few cores):
+#   fuzz_load  seeded with tests/corpus/{good,bad}, dictionary tests/fuzz/load.dict
+#   fuzz_args  seeded with what earlier local runs found (none in CI)
+# Prints each target's executions and executions per second. Exits non-zero
+# if a target crashed, leaked, timed out or broke an invariant; the input is
+# then in .build-fuzz/artifacts/ and the command to replay it is printed.
+#
+#   tests/fuzz/run.sh [SECONDS] [TARGET...]      e.g. tests/fuzz/run.sh 30
+# Environment: BUILD_DIR (default .build-fuzz), FUZZ_JOBS_ARGS (extra
+# libFuzzer flags), and build.sh's variables.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+seconds=${1:-30}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(load args)
+out=${BUILD_DIR:-$root/.build-fuzz}
+export BUILD_DIR=$out
+
+build_start=$(date +%s)
+mkdir -p "$out"
+tests/fuzz/build.sh > "$out/build.log" 2>&1 || { cat "$out/build.log"; echo "fuzz build failed"; exit 2; }
+echo "fuzz build: $(( $(date +%s) - build_start )) s"
+
+# Swift's crash backtracer would catch the sanitizers' and libFuzzer's
+# signals first (and trips AddressSanitizer while it reads memory).
+export SWIFT_BACKTRACE=enable=no
+export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="allocator_may_return_null=1:detect_stack_use_after_return=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+
+status=0
+total=0
+summary=()
+for target in "${targets[@]}"; do
+    corpus="$out/corpus/$target"
+    artifacts="$out/artifacts/$target/"
+    mkdir -p "$corpus" "$artifacts"
+    flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
+           -artifact_prefix="$artifacts" ${FUZZ_JOBS_ARGS:-})
+    seeds=()
+    case $target in
+        load) flags+=(-dict=tests/fuzz/load.dict -max_len=131072)
+              seeds=(tests/corpus/good tests/corpus/bad) ;;
+        args) flags+=(-max_len=512) ;;
+        *) echo "unknown target $target"; exit 2 ;;
+    esac
+    log="$out/fuzz_$target.log"
+    echo "== fuzz_$target for $seconds s"
+    "$out/fuzz_$target" "${flags[@]}" "$corpus" "${seeds[@]}" > "$log" 2>&1
+    rc=$?
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+    runs=${runs:-0}
+    total=$(( total + runs ))
+    if [ $rc -ne 0 ]; then
+        status=1
+        echo "fuzz_$target FAILED (exit $rc); log: $log"
+        grep -E -A40 "ERROR: |FUZZ INVARIANT BROKEN|==ABORTING|deadly signal|Test unit written" "$log" \
+            | grep -v -E '^ *r[0-9a-z]+ 0x' | head -80
+        for a in $(sed -n "s/^Test unit written to //p" "$log"); do
+            echo "replay: SWIFT_BACKTRACE=enable=no LSAN_OPTIONS=suppressions=tests/fuzz/lsan.supp $out/fuzz_$target $a"
+        done
+    fi
+    summary+=("fuzz_$target: $runs executions, $rate exec/s, $cov, exit $rc")
+done
+echo "== fuzz summary"
+printf '%s\n' "${summary[@]}"
+echo "total executions: $total"
+exit $status
