@@ -195,7 +195,8 @@ typedef struct mobilenet_prediction {
  * width, height: 1..65536 each.
  * top_k:       1..num_classes.
  * predictions: receives top_k entries, most probable first (ties: lower
- *              class index first).
+ *              class index first). Probabilities are always finite and sum
+ *              to 1, even if a model's weights make its logits overflow.
  * Errors: INVALID_ARGUMENT, OUT_OF_MEMORY. */
 MOBILENET_API mobilenet_status mobilenet_model_classify_rgb8(mobilenet_model *model,
                                                              const uint8_t *rgb, int width,

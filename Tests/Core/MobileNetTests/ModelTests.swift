@@ -130,3 +130,31 @@ final class ModelTests: XCTestCase {
         }
     }
 }
+
+final class SoftmaxTests: XCTestCase {
+    func probabilities(_ logits: [Float], k: Int) -> [(Int, Float)] {
+        var values = logits
+        Softmax.inPlace(&values, count: values.count)
+        var out: [(Int, Float)] = []
+        Softmax.topK(values, count: values.count, k: k) { _, i, p in out.append((i, p)) }
+        return out
+    }
+
+    func testOrdinaryLogits() {
+        let top = probabilities([1, 3, 2, 3], k: 4)
+        XCTAssertEqual(top.map { $0.0 }, [1, 3, 2, 0])
+        XCTAssertEqual(top.reduce(0) { $0 + $1.1 }, 1, accuracy: 1e-6)
+    }
+
+    func testNonFiniteLogitsStillGiveKFiniteProbabilities() {
+        for logits: [Float] in [[.infinity, 1, .infinity, .nan], [.nan, .nan, .nan], [-.infinity, .nan, -.infinity],
+                                [.nan, 2, 1]] {
+            let top = probabilities(logits, k: logits.count)
+            XCTAssertEqual(top.count, logits.count, "\(logits)")
+            XCTAssertEqual(Set(top.map { $0.0 }).count, logits.count)
+            XCTAssertTrue(top.allSatisfy { $0.1.isFinite && $0.1 >= 0 && $0.1 <= 1 })
+            XCTAssertEqual(top.reduce(0) { $0 + $1.1 }, 1, accuracy: 1e-6)
+        }
+        XCTAssertEqual(probabilities([.infinity, 1, .infinity, .nan], k: 2).map { $0.0 }, [0, 2])
+    }
+}

@@ -5,10 +5,23 @@ import Darwin
 #endif
 
 enum Softmax {
-    /// Probabilities from logits, in place; the sum is taken in Double.
+    /// Probabilities from logits, in place; the sum is taken in Double. Always
+    /// finite and summing to 1, even when a model's weights make logits
+    /// overflow: NaN counts as -infinity, and if any logit is +infinity the
+    /// probability is shared among those; if none is above -infinity, uniform.
     static func inPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
         var maximum = -Float.infinity
-        for i in 0..<count where values[i] > maximum { maximum = values[i] }
+        for i in 0..<count {
+            if values[i].isNaN { values[i] = -.infinity }
+            if values[i] > maximum { maximum = values[i] }
+        }
+        if maximum == .infinity || maximum == -.infinity {
+            var hits = 0
+            for i in 0..<count where values[i] == maximum { hits += 1 }
+            let share = 1 / Float(hits)
+            for i in 0..<count { values[i] = values[i] == maximum ? share : 0 }
+            return
+        }
         var sum = 0.0
         for i in 0..<count {
             let e = exp(Double(values[i] - maximum))

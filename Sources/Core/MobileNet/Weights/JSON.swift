@@ -114,6 +114,7 @@ public struct JSONParser {
     private mutating func parseObject(depth: Int) throws -> JSONValue {
         index += 1
         var members: [(String, JSONValue)] = []
+        var keys = Set<String>()  // a linear search would make many keys quadratic
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -125,7 +126,7 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
-            if members.contains(where: { $0.0 == key }) { throw error("duplicate key \"\(key)\"") }
+            if !keys.insert(key).inserted { throw error("duplicate key \"\(key)\"") }
             members.append((key, value))
             skipWhitespace()
             guard let next = peek() else { throw error("unterminated object") }
