@@ -67,10 +67,14 @@ for target in load args; do
         -use-ld=lld -o "$out/fuzz_$target"
 done
 
-# The fixed model of fuzz_args: alpha 0.25, 32x32, 10 labelled classes.
-model="$out/fuzz_args_model.safetensors"
-if [ ! -f "$model" ]; then
+# The fixed models of fuzz_args: alpha 0.25, 32x32, 10 labelled classes, and
+# a tiny one (alpha 0.01, 16x16, 7 classes) for its loads with fuzzed options.
+if [ ! -f "$out/fuzz_args_model.safetensors" ]; then
     python3 tools/make_random_model.py --alpha 0.25 --resolution 32 --num-classes 10 --labels --seed 11 \
-        -o "$model"
+        -o "$out/fuzz_args_model.safetensors"
+fi
+if [ ! -f "$out/fuzz_args_small_model.safetensors" ]; then
+    python3 tools/make_random_model.py --alpha 0.01 --resolution 16 --num-classes 7 --labels --seed 12 \
+        -o "$out/fuzz_args_small_model.safetensors"
 fi
 echo "fuzz targets in $out: fuzz_load fuzz_args"

@@ -18,19 +18,17 @@ import Glibc
 
 // MARK: - The fixed model
 
-private func modelPath() -> String {
-    if let env = getenv("MOBILENET_FUZZ_MODEL") { return String(cString: env) }
+private func modelPath(_ file: String) -> String {
+    if file == "fuzz_args_model.safetensors", let env = getenv("MOBILENET_FUZZ_MODEL") { return String(cString: env) }
     var buffer = [CChar](repeating: 0, count: 4096)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     require(n > 0, "cannot read /proc/self/exe")
     let exe = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     let dir = exe.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    return dir + "/fuzz_args_model.safetensors"
+    return dir + "/" + file
 }
 
-/// The model file's bytes, for loads with fuzzed options.
-private let modelBytes: [UInt8] = {
-    let path = modelPath()
+private func readFile(_ path: String) -> [UInt8] {
     guard let f = fopen(path, "rb") else { fail("cannot open the fuzz model \(path) (run tests/fuzz/build.sh)") }
     defer { fclose(f) }
     var bytes: [UInt8] = []
@@ -41,27 +39,33 @@ private let modelBytes: [UInt8] = {
         bytes += chunk[0..<n]
     }
     return bytes
-}()
+}
+
+/// The fixed model's bytes (alpha 0.25, 32x32, 10 labelled classes).
+private let modelBytes = readFile(modelPath("fuzz_args_model.safetensors"))
+/// A much smaller one (alpha 0.01, 16x16, 7 classes) for the loads with
+/// fuzzed options, which would otherwise dominate the run time.
+private let smallModelBytes = readFile(modelPath("fuzz_args_small_model.safetensors"))
 
 /// Models loaded here stay alive across inputs on purpose; tests/fuzz/lsan.supp
 /// names this function (see there why LeakSanitizer would report them).
 @inline(never)
-private func load(threads: Int32, crop: Float) -> OpaquePointer {
+private func load(_ bytes: [UInt8], threads: Int32, crop: Float) -> OpaquePointer {
     var options = mobilenet_options()
     mobilenet_options_init(&options)
     options.num_threads = threads
     options.crop_fraction = crop
     var model: OpaquePointer?
-    let status = modelBytes.withUnsafeBytes {
+    let status = bytes.withUnsafeBytes {
         mobilenet_model_load_memory($0.baseAddress, $0.count, &options, &model)
     }
-    expect(status, in: [MOBILENET_OK], "loading the fuzz model (threads \(threads), crop \(crop))")
+    expect(status, in: [MOBILENET_OK], "loading a fuzz model (threads \(threads), crop \(crop))")
     return model!
 }
 
 /// Loaded once, single-threaded (the thread pool is the soak tests' business;
 /// its spinning would only slow the fuzzer down).
-private let model: OpaquePointer = load(threads: 1, crop: 0)
+private let model: OpaquePointer = load(modelBytes, threads: 1, crop: 0)
 private let classes = Int(mobilenet_model_num_classes(model))
 private let resolution: Int = {
     var info = mobilenet_info()
@@ -70,8 +74,9 @@ private let resolution: Int = {
     return Int(info.resolution)
 }()
 
-/// A model loaded with fuzzed options, kept while the options repeat.
-private var optionModel: (threads: Int32, crop: UInt32, model: OpaquePointer)?
+/// Models of smallModelBytes loaded with fuzzed crop fractions, by the
+/// fraction's bits (at most 16 kept).
+private var optionModels: [UInt32: OpaquePointer] = [:]
 
 // MARK: - Budgets
 
@@ -322,21 +327,25 @@ private func opOptions(_ r: inout FuzzReader) {
     // Loads only single-threaded: idle pool workers spin for a while after each
     // job, which would halve the executions per second on a 2-core machine.
     guard !optionsNull, valid, threads == 1, flags & 0x20 != 0 else { return }
-    if optionModel == nil || optionModel!.threads != threads || optionModel!.crop != crop.bitPattern {
-        if let old = optionModel { mobilenet_model_free(old.model) }
-        optionModel = (threads, crop.bitPattern, load(threads: threads, crop: crop))
+    if optionModels[crop.bitPattern] == nil {
+        if optionModels.count >= 16 {
+            for m in optionModels.values { mobilenet_model_free(m) }
+            optionModels.removeAll()
+        }
+        optionModels[crop.bitPattern] = load(smallModelBytes, threads: threads, crop: crop)
     }
-    let m = optionModel!.model
+    let m = optionModels[crop.bitPattern]!
+    let mClasses = Int(mobilenet_model_num_classes(m))
     let width = 1 + Int(r.byte() % 48), height = 1 + Int(r.byte() % 48)
     let stride = width * 3 + Int(r.byte() % 5)
-    let k = 1 + Int(r.byte()) % classes
+    let k = 1 + Int(r.byte()) % mClasses
     let image = Buffer(bytes: (height - 1) * stride + width * 3, fill: r.byte())!
     let predictions = Buffer(bytes: k * MemoryLayout<mobilenet_prediction>.stride, fill: 0xA5)!
     let p = predictions.typed(mobilenet_prediction.self)
     let classify = "\(call) then classify_rgb8(width: \(width), height: \(height), row_stride: \(stride), top_k: \(k))"
     expect(mobilenet_model_classify_rgb8(m, image.typed(UInt8.self), Int32(width), Int32(height), stride,
                                          Int32(k), p), in: [MOBILENET_OK], classify)
-    checkPredictions(m, p, k: k, classes: classes)
+    checkPredictions(m, p, k: k, classes: mClasses)
 }
 
 private func opMisc(_ r: inout FuzzReader) {

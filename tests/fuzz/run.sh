@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Builds the fuzz targets (tests/fuzz/build.sh) and runs each for SECONDS
 # (default 30), one after the other (the machine may have few cores):
-#   fuzz_load  seeded with tests/corpus/{good,bad}, dictionary tests/fuzz/load.dict
-#   fuzz_args  seeded with what earlier local runs found (none in CI)
+#   fuzz_load  seeded with tests/corpus/{good,bad} (plus .build-fuzz/corpus/load), dictionary tests/fuzz/load.dict
+#   fuzz_args  from what earlier local runs found in .build-fuzz/corpus (none in CI)
 # Prints each target's executions and executions per second. Exits non-zero
 # if a target crashed, leaked, timed out or broke an invariant; the input is
 # then in .build-fuzz/artifacts/ and the command to replay it is printed.
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]      e.g. tests/fuzz/run.sh 30
-# Environment: BUILD_DIR (default .build-fuzz), FUZZ_JOBS_ARGS (extra
+# Environment: BUILD_DIR (default .build-fuzz), FUZZ_FLAGS (extra
 # libFuzzer flags), and build.sh's variables.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +39,7 @@ for target in "${targets[@]}"; do
     artifacts="$out/artifacts/$target/"
     mkdir -p "$corpus" "$artifacts"
     flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1
-           -artifact_prefix="$artifacts" ${FUZZ_JOBS_ARGS:-})
+           -artifact_prefix="$artifacts" ${FUZZ_FLAGS:-})
     seeds=()
     case $target in
         load) flags+=(-dict=tests/fuzz/load.dict -max_len=131072)
