@@ -49,6 +49,40 @@ struct SeededRandom {
     mutating func array(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in next() * scale } }
 }
 
+/// The largest |a - b|; infinity if the sizes differ or any difference is NaN
+/// (Swift's max would silently skip a NaN).
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+    guard a.count == b.count else { return .infinity }
+    return zip(a, b).reduce(0) { worst, pair in
+        let d = abs(pair.0 - pair.1)
+        return d.isNaN ? .infinity : max(worst, d)
+    }
+}
+
+/// SAME-padded full 3x3 convolution + bias (no activation) on h x w x cin,
+/// weights in TensorFlow's HWIO order; returns oh x ow x cout.
+func referenceConv3x3(input: [Float], h: Int, w: Int, cin: Int, cout: Int, weights: [Float], bias: [Float],
+                      stride: Int) -> [Float] {
+    let oh = (h + stride - 1) / stride, ow = (w + stride - 1) / stride
+    let padTop = max((oh - 1) * stride + 3 - h, 0) / 2, padLeft = max((ow - 1) * stride + 3 - w, 0) / 2
+    var out = [Float](repeating: 0, count: oh * ow * cout)
+    for oy in 0..<oh {
+        for ox in 0..<ow {
+            for co in 0..<cout {
+                var acc = Double(bias[co])
+                for ky in 0..<3 {
+                    for kx in 0..<3 {
+                        let iy = oy * stride - padTop + ky, ix = ox * stride - padLeft + kx
+                        guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                        for ci in 0..<cin {
+                            acc += Double(input[(iy * w + ix) * cin + ci])
+                                * Double(weights[((ky * 3 + kx) * cin + ci) * cout + co])
+                        }
+                    }
+                }
+                out[(oy * ow + ox) * cout + co] = Float(acc)
+            }
+        }
+    }
+    return out
 }
