@@ -130,7 +130,8 @@ convolutions and the fully connected layer, parameters = weights (no biases, no
 BatchNorm). The paper's accuracy (ImageNet top-1) is quoted, not measured.
 Latency: median of `mobilenet-cli profile` runs (sum of per-layer medians, batch 1,
 fp32) on random-weight models of the same shapes, measured {datetime.date.today()}
-on {cpu} ({os.cpu_count()} cores; a shared machine, so compare ratios).
+on {cpu} ({os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f} when the run
+started: a shared machine, so compare ratios).
 
 Howard et al., *MobileNets: Efficient Convolutional Neural Networks for Mobile
 Vision Applications*, 2017, arXiv:1704.04861.
