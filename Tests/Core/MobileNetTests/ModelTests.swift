@@ -101,6 +101,9 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(p.crop(224).count, 196)
         XCTAssertEqual(p.crop(451).start, 28)   // int(451 * 0.0625) = 28
         XCTAssertEqual(p.crop(1).count, 1)
+        let tiny = Preprocessing(cropFraction: 1e-30, mean: [0, 0, 0], scale: [1, 1, 1])
+        XCTAssertEqual(tiny.crop(224).count, 2)  // never empty
+        XCTAssertEqual(tiny.crop(225).count, 1)
         let whole = Preprocessing(cropFraction: 1, mean: [0, 0, 0], scale: [1, 1, 1])
         XCTAssertEqual(whole.crop(300).start, 0)
         XCTAssertEqual(whole.crop(300).count, 300)

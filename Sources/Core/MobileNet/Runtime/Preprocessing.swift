@@ -17,7 +17,8 @@ public struct Preprocessing: Sendable {
 
     /// The central crop of `size` pixels: tf.image.central_crop's arithmetic.
     public func crop(_ size: Int) -> (start: Int, count: Int) {
-        let start = Int((Double(size) - Double(size) * cropFraction) / 2)
+        // At least one pixel stays, however small the fraction.
+        let start = min(Int((Double(size) - Double(size) * cropFraction) / 2), (size - 1) / 2)
         return (start, size - 2 * start)
     }
 

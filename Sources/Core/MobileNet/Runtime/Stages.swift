@@ -4,7 +4,10 @@ import MobileNetKernels
 /// weights and bias, weights packed in the kernels' layouts, channel counts
 /// padded to multiples of 8 (the padding weights and biases are zero, so
 /// padded channels stay zero through ReLU6).
-enum Stage {
+/// Indirect so each payload sits in its own box: with the payloads inline,
+/// the case tag lives in spare pointer bits and leak checkers (LeakSanitizer,
+/// valgrind) do not recognise the weights a live model still points to.
+indirect enum Stage {
     /// A full 3x3 convolution (the first layer; the full_conv variant's blocks),
     /// run as im2col rows times packed weights.
     case conv(ConvStage)
