@@ -23,6 +23,16 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertEqual(share * 100, 94.86, accuracy: 0.005)
         let params = Double(pointwise.reduce(0) { $0 + $1.parameters }) / Double(net.parameters)
         XCTAssertEqual(params * 100, 74.59, accuracy: 0.005)
+        // Table 2 prints Conv 3x3 at 1.19%; the first layer's 10.8M multiply-adds are 1.91%.
+        let first = net.layers.filter { $0.spec.type == .conv3x3 }
+        XCTAssertEqual(Double(first.reduce(0) { $0 + $1.multAdds }) / Double(net.multAdds) * 100, 1.91, accuracy: 0.005)
+        let depthwise = net.layers.filter { $0.spec.type == .depthwise3x3 }
+        XCTAssertEqual(Double(depthwise.reduce(0) { $0 + $1.multAdds }) / Double(net.multAdds) * 100, 3.06, accuracy: 0.005)
+        XCTAssertEqual(Double(net.layers.last!.parameters) / Double(net.parameters) * 100, 24.33, accuracy: 0.005)
+        // Table 1 prints the last-but-one depthwise layer with stride 2; 7x7 in and out needs stride 1.
+        let dw13 = net.layers.first { $0.spec.name == "Conv2d_13_depthwise" }!
+        XCTAssertEqual(dw13.spec.stride, 1)
+        XCTAssertEqual([dw13.inputHeight, dw13.outputHeight], [7, 7])
     }
 
     func testWidthMultipliersMatchTable6() throws {
