@@ -7,7 +7,8 @@
 #   3. header tests: mobilenet.h compiles as C99/C11 and C++11/17/20 with
 #      gcc and g++ (and clang/clang++ if present), -Wall -Wextra -Werror
 #      -pedantic, with static ABI checks; linked and run
-#   4. tests/c/test_api.c: every function of the header
+#   4. tests/c/test_api.c: every function of the header; tests/c/test_no_alloc.c:
+#      no allocation per inference after the first at a size (malloc counted)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
 #   6. under valgrind (if installed): the API test in quick mode and the
@@ -170,6 +171,22 @@ if run_logged "compile test_api.c ($strict)" "$build/test_api.log" \
         pass "test_api: $summary"
     else
         fail "test_api (exit $rc): $summary"
+    fi
+fi
+
+step "no allocation per inference (tests/c/test_no_alloc.c)"
+noalloc="$build/test_no_alloc"
+# shellcheck disable=SC2086
+if run_logged "compile test_no_alloc.c ($strict)" "$build/test_no_alloc.log" \
+    "$CC" $strict -O1 -g $cflags "$here/test_no_alloc.c" -o "$noalloc" $libs $rpath; then
+    "$noalloc" "$model" >"$build/test_no_alloc.out" 2>&1
+    rc=$?
+    sed 's/^/      /' "$build/test_no_alloc.out"
+    summary=$(tail -n 1 "$build/test_no_alloc.out")
+    if [ $rc -eq 0 ] && echo "$summary" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+        pass "test_no_alloc: $summary"
+    else
+        fail "test_no_alloc (exit $rc): $summary"
     fi
 fi
 

@@ -1,10 +1,11 @@
 // A full 3x3 convolution + bias + ReLU6 for inputs with few channels (the
-// first layer's RGB): each output pixel's 9 x C inputs are gathered into a
-// small buffer and broadcast against dense weights ((tap * C + c) x
-// outputChannels). Two pixels per pass give eight independent FMA chains, so
-// the 27-long sums are not bound by FMA latency. im2col + GEMM would spend
-// more on copying 27-float rows than on arithmetic. Accumulation order is the
-// GEMM's: tap-major, then channel.
+// first layer's RGB), broadcasting each pixel's 9 x C inputs against dense
+// weights ((tap * C + c) x outputChannels). A pixel's inputs are three runs of
+// 3 x C contiguous floats (one per kernel row), so interior pixels read them
+// in place; only pixels whose window crosses the padding gather theirs into a
+// small zero-filled buffer of the same shape. Two pixels per pass give eight
+// independent FMA chains, so the 27-long sums are not bound by FMA latency.
+// Accumulation order is the GEMM's: tap-major, then channel, for every pixel.
 
 public enum DirectConv3x3 {
     public static let maxInputChannels = 4
@@ -14,29 +15,52 @@ public enum DirectConv3x3 {
                            weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            output: UnsafeMutablePointer<Float>, outputLayout: ActivationLayout,
                            stride: Int, padTop: Int, padLeft: Int, rows: Range<Int>) {
-        let k = 9 * cin
+        let run = 3 * cin
         let outW = outputLayout.width, outPS = outputLayout.pixelStride
+        let inW = inputLayout.width, inH = inputLayout.height, inPS = inputLayout.pixelStride
+        let rowFloats = inW * inPS
+        // Output columns whose whole window lies inside the image.
+        var interiorStart = 0
+        while interiorStart < outW && interiorStart * stride - padLeft < 0 { interiorStart += 1 }
+        var interiorEnd = interiorStart
+        while interiorEnd < outW && interiorEnd * stride - padLeft + 2 < inW { interiorEnd += 1 }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * 9 * maxInputChannels) { gathered in
             let g0 = gathered.baseAddress!, g1 = g0 + 9 * maxInputChannels
+            // The three kernel rows of pixel (oy, ox): in place, or gathered into `g`.
+            func window(_ oy: Int, _ ox: Int, _ g: UnsafeMutablePointer<Float>) -> Window {
+                let iy = oy * stride - padTop, ix = ox * stride - padLeft
+                if iy >= 0 && iy + 2 < inH && ox >= interiorStart && ox < interiorEnd && inPS == cin {
+                    let r0 = input + iy * rowFloats + ix * inPS
+                    return Window(r0, r0 + rowFloats, r0 + 2 * rowFloats)
+                }
+                gather(oy: oy, ox: ox, cin: cin, input: input, layout: inputLayout, stride: stride,
+                       padTop: padTop, padLeft: padLeft, into: g)
+                return Window(g, g + run, g + 2 * run)
+            }
             for oy in rows {
                 var ox = 0
                 while ox < outW {
-                    let pair = ox + 1 < outW
-                    gather(oy: oy, ox: ox, cin: cin, input: input, layout: inputLayout, stride: stride,
-                           padTop: padTop, padLeft: padLeft, into: g0)
                     let out0 = output + (oy * outW + ox) * outPS
-                    if pair {
-                        gather(oy: oy, ox: ox + 1, cin: cin, input: input, layout: inputLayout, stride: stride,
-                               padTop: padTop, padLeft: padLeft, into: g1)
-                        twoPixels(k: k, g0: g0, g1: g1, weights: weights, bias: bias, n: outputChannels,
-                                  out0: out0, out1: out0 + outPS)
+                    let w0 = window(oy, ox, g0)
+                    if ox + 1 < outW {
+                        twoPixels(run: run, w0, window(oy, ox + 1, g1), weights: weights, bias: bias,
+                                  n: outputChannels, out0: out0, out1: out0 + outPS)
                         ox += 2
                     } else {
-                        onePixel(k: k, g: g0, weights: weights, bias: bias, n: outputChannels, out: out0)
+                        onePixel(run: run, w0, weights: weights, bias: bias, n: outputChannels, out: out0)
                         ox += 1
                     }
                 }
             }
+        }
+    }
+
+    /// A pixel's inputs: kernel rows 0, 1 and 2, each 3 x C contiguous floats.
+    struct Window {
+        let rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+        init(_ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>) { rows = (r0, r1, r2) }
+        init(_ r0: UnsafeMutablePointer<Float>, _ r1: UnsafeMutablePointer<Float>, _ r2: UnsafeMutablePointer<Float>) {
+            rows = (UnsafePointer(r0), UnsafePointer(r1), UnsafePointer(r2))
         }
     }
 
@@ -64,7 +88,7 @@ public enum DirectConv3x3 {
     }
 
     @inline(__always)
-    static func twoPixels(k: Int, g0: UnsafePointer<Float>, g1: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+    static func twoPixels(run: Int, _ p: Window, _ q: Window, weights: UnsafePointer<Float>,
                           bias: UnsafePointer<Float>, n: Int, out0: UnsafeMutablePointer<Float>,
                           out1: UnsafeMutablePointer<Float>) {
         var co = 0
@@ -72,13 +96,16 @@ public enum DirectConv3x3 {
             var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
             var b0 = Vec8(), b1 = Vec8(), b2 = Vec8(), b3 = Vec8()
             var w = weights + co
-            for t in 0..<k {
-                let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24)
-                let x = Vec8(repeating: g0[t]), y = Vec8(repeating: g1[t])
-                a0.addProduct(x, w0); a1.addProduct(x, w1); a2.addProduct(x, w2); a3.addProduct(x, w3)
-                b0.addProduct(y, w0); b1.addProduct(y, w1); b2.addProduct(y, w2); b3.addProduct(y, w3)
-                w += n
+            @inline(__always) func kernelRow(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
+                for t in 0..<run {
+                    let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24)
+                    let xv = Vec8(repeating: x[t]), yv = Vec8(repeating: y[t])
+                    a0.addProduct(xv, w0); a1.addProduct(xv, w1); a2.addProduct(xv, w2); a3.addProduct(xv, w3)
+                    b0.addProduct(yv, w0); b1.addProduct(yv, w1); b2.addProduct(yv, w2); b3.addProduct(yv, w3)
+                    w += n
+                }
             }
+            kernelRow(p.rows.0, q.rows.0); kernelRow(p.rows.1, q.rows.1); kernelRow(p.rows.2, q.rows.2)
             let c0 = load8(bias + co), c1 = load8(bias + co + 8), c2 = load8(bias + co + 16), c3 = load8(bias + co + 24)
             store8(relu6(a0 + c0), out0 + co); store8(relu6(a1 + c1), out0 + co + 8)
             store8(relu6(a2 + c2), out0 + co + 16); store8(relu6(a3 + c3), out0 + co + 24)
@@ -89,12 +116,15 @@ public enum DirectConv3x3 {
         while co < n {
             var a0 = Vec8(), b0 = Vec8()
             var w = weights + co
-            for t in 0..<k {
-                let w0 = load8(w)
-                a0.addProduct(Vec8(repeating: g0[t]), w0)
-                b0.addProduct(Vec8(repeating: g1[t]), w0)
-                w += n
+            @inline(__always) func kernelRow(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
+                for t in 0..<run {
+                    let w0 = load8(w)
+                    a0.addProduct(Vec8(repeating: x[t]), w0)
+                    b0.addProduct(Vec8(repeating: y[t]), w0)
+                    w += n
+                }
             }
+            kernelRow(p.rows.0, q.rows.0); kernelRow(p.rows.1, q.rows.1); kernelRow(p.rows.2, q.rows.2)
             store8(relu6(a0 + load8(bias + co)), out0 + co)
             store8(relu6(b0 + load8(bias + co)), out1 + co)
             co += 8
@@ -102,16 +132,19 @@ public enum DirectConv3x3 {
     }
 
     @inline(__always)
-    static func onePixel(k: Int, g: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    static func onePixel(run: Int, _ p: Window, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                          n: Int, out: UnsafeMutablePointer<Float>) {
         var co = 0
         while co < n {
             var a0 = Vec8()
             var w = weights + co
-            for t in 0..<k {
-                a0.addProduct(Vec8(repeating: g[t]), load8(w))
-                w += n
+            @inline(__always) func kernelRow(_ x: UnsafePointer<Float>) {
+                for t in 0..<run {
+                    a0.addProduct(Vec8(repeating: x[t]), load8(w))
+                    w += n
+                }
             }
+            kernelRow(p.rows.0); kernelRow(p.rows.1); kernelRow(p.rows.2)
             store8(relu6(a0 + load8(bias + co)), out + co)
             co += 8
         }

@@ -64,85 +64,175 @@ public enum PointwiseGEMM {
             var row = 0
             while row + rowBlock <= m {
                 if width == 16 {
-                    kernel6x16(k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
+                    kernel6x16(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
                                c: c + row * ldc + col, ldc: ldc, activation: activation)
                 } else {
-                    kernel6x8(k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
+                    kernel6x8(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
                               c: c + row * ldc + col, ldc: ldc, activation: activation)
                 }
                 row += rowBlock
             }
-            while row < m {
+            // 2-5 leftover rows: the 6-row kernel at full FMA rate (its spare
+            // rows repeat the last real one and are not stored) beats 1-row
+            // kernels, whose two accumulators wait on FMA latency.
+            if m - row >= 2 {
                 if width == 16 {
-                    kernel1x16(k: k, a: a + row * lda, b: panel, bias: bias + col,
-                               c: c + row * ldc + col, activation: activation)
+                    kernel6x16(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
+                               c: c + row * ldc + col, ldc: ldc, activation: activation)
                 } else {
-                    kernel1x8(k: k, a: a + row * lda, b: panel, bias: bias + col,
-                              c: c + row * ldc + col, activation: activation)
+                    kernel6x8(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
+                              c: c + row * ldc + col, ldc: ldc, activation: activation)
                 }
-                row += 1
+                row = m
+            }
+            col += width
+        }
+        // One leftover row (the logits' only row, the 49th of a 7x7 layer):
+        // after the panels, four at a time.
+        if m % rowBlock == 1 {
+            singleRow(k: k, n: n, a: a + (m - 1) * lda, packedB: packedB, bias: bias, c: c + (m - 1) * ldc,
+                      activation: activation, from: panels.lowerBound * panelWidth, to: end)
+        }
+    }
+
+    /// Row `a` of C in columns [from, to): four 16-column panels at a time
+    /// (eight independent FMA chains, so not bound by FMA latency), then one.
+    static func singleRow(k: Int, n: Int, a: UnsafePointer<Float>, packedB: UnsafePointer<Float>,
+                          bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                          activation: Activation, from: Int, to end: Int) {
+        var col = from
+        while col + 4 * panelWidth <= end, n - col >= 4 * panelWidth {
+            kernel1x64(k: k, a: a, b: packedB + col * k, bias: bias + col, c: c + col, activation: activation)
+            col += 4 * panelWidth
+        }
+        while col < end {
+            let width = min(panelWidth, n - col)
+            if width == 16 {
+                kernel1x16(k: k, a: a, b: packedB + col * k, bias: bias + col, c: c + col, activation: activation)
+            } else {
+                kernel1x8(k: k, a: a, b: packedB + col * k, bias: bias + col, c: c + col, activation: activation)
             }
             col += width
         }
     }
 
     @inline(__always)
-    static func kernel6x16(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    static func kernel6x16(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                            bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                            activation: Activation) {
         var c00 = Vec8(), c01 = Vec8(), c10 = Vec8(), c11 = Vec8()
         var c20 = Vec8(), c21 = Vec8(), c30 = Vec8(), c31 = Vec8()
         var c40 = Vec8(), c41 = Vec8(), c50 = Vec8(), c51 = Vec8()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        // Rows past `rows` (2...6) read the last real row again.
+        var a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
+        var a3 = a + min(3, rows - 1) * lda, a4 = a + min(4, rows - 1) * lda, a5 = a + min(5, rows - 1) * lda
         var bp = b
-        for i in 0..<k {
-            let b0 = load8(bp), b1 = load8(bp + 8)
-            var x = Vec8(repeating: a0[i]); c00.addProduct(x, b0); c01.addProduct(x, b1)
-            x = Vec8(repeating: a1[i]); c10.addProduct(x, b0); c11.addProduct(x, b1)
-            x = Vec8(repeating: a2[i]); c20.addProduct(x, b0); c21.addProduct(x, b1)
-            x = Vec8(repeating: a3[i]); c30.addProduct(x, b0); c31.addProduct(x, b1)
-            x = Vec8(repeating: a4[i]); c40.addProduct(x, b0); c41.addProduct(x, b1)
-            x = Vec8(repeating: a5[i]); c50.addProduct(x, b0); c51.addProduct(x, b1)
-            bp += 16
+        // One k step: 2 panel loads, 6 broadcasts, 12 FMAs. `j` is a constant
+        // offset, so an unrolled group addresses A by displacement alone.
+        @inline(__always) func step(_ j: Int) {
+            let b0 = load8(bp + 16 * j), b1 = load8(bp + 16 * j + 8)
+            var x = Vec8(repeating: a0[j]); c00.addProduct(x, b0); c01.addProduct(x, b1)
+            x = Vec8(repeating: a1[j]); c10.addProduct(x, b0); c11.addProduct(x, b1)
+            x = Vec8(repeating: a2[j]); c20.addProduct(x, b0); c21.addProduct(x, b1)
+            x = Vec8(repeating: a3[j]); c30.addProduct(x, b0); c31.addProduct(x, b1)
+            x = Vec8(repeating: a4[j]); c40.addProduct(x, b0); c41.addProduct(x, b1)
+            x = Vec8(repeating: a5[j]); c50.addProduct(x, b0); c51.addProduct(x, b1)
+        }
+        @inline(__always) func advance(_ steps: Int) {
+            bp += 16 * steps
+            a0 += steps; a1 += steps; a2 += steps; a3 += steps; a4 += steps; a5 += steps
+        }
+        // Unrolled by 4 (still k = 0, 1, 2, ... in order): a quarter of the
+        // pointer updates and loop branches per FMA.
+        var i = 0
+        while i + 4 <= k {
+            step(0); step(1); step(2); step(3)
+            advance(4)
+            i += 4
+        }
+        while i < k {
+            step(0)
+            advance(1)
+            i += 1
         }
         let bias0 = load8(bias), bias1 = load8(bias + 8)
         store8(finish(c00, bias0, activation), c); store8(finish(c01, bias1, activation), c + 8)
-        var out = c + ldc
-        store8(finish(c10, bias0, activation), out); store8(finish(c11, bias1, activation), out + 8)
-        out += ldc
-        store8(finish(c20, bias0, activation), out); store8(finish(c21, bias1, activation), out + 8)
-        out += ldc
-        store8(finish(c30, bias0, activation), out); store8(finish(c31, bias1, activation), out + 8)
-        out += ldc
-        store8(finish(c40, bias0, activation), out); store8(finish(c41, bias1, activation), out + 8)
-        out += ldc
-        store8(finish(c50, bias0, activation), out); store8(finish(c51, bias1, activation), out + 8)
+        store8(finish(c10, bias0, activation), c + ldc); store8(finish(c11, bias1, activation), c + ldc + 8)
+        if rows > 2 {
+            store8(finish(c20, bias0, activation), c + 2 * ldc); store8(finish(c21, bias1, activation), c + 2 * ldc + 8)
+        }
+        if rows > 3 {
+            store8(finish(c30, bias0, activation), c + 3 * ldc); store8(finish(c31, bias1, activation), c + 3 * ldc + 8)
+        }
+        if rows > 4 {
+            store8(finish(c40, bias0, activation), c + 4 * ldc); store8(finish(c41, bias1, activation), c + 4 * ldc + 8)
+        }
+        if rows > 5 {
+            store8(finish(c50, bias0, activation), c + 5 * ldc); store8(finish(c51, bias1, activation), c + 5 * ldc + 8)
+        }
     }
 
     @inline(__always)
-    static func kernel6x8(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+    static func kernel6x8(rows: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                           bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
                           activation: Activation) {
         var c0 = Vec8(), c1 = Vec8(), c2 = Vec8(), c3 = Vec8(), c4 = Vec8(), c5 = Vec8()
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        // Rows past `rows` (2...6) read the last real row again.
+        var a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
+        var a3 = a + min(3, rows - 1) * lda, a4 = a + min(4, rows - 1) * lda, a5 = a + min(5, rows - 1) * lda
         var bp = b
-        for i in 0..<k {
-            let b0 = load8(bp)
-            c0.addProduct(Vec8(repeating: a0[i]), b0)
-            c1.addProduct(Vec8(repeating: a1[i]), b0)
-            c2.addProduct(Vec8(repeating: a2[i]), b0)
-            c3.addProduct(Vec8(repeating: a3[i]), b0)
-            c4.addProduct(Vec8(repeating: a4[i]), b0)
-            c5.addProduct(Vec8(repeating: a5[i]), b0)
-            bp += 8
+        @inline(__always) func step(_ j: Int) {
+            let b0 = load8(bp + 8 * j)
+            c0.addProduct(Vec8(repeating: a0[j]), b0)
+            c1.addProduct(Vec8(repeating: a1[j]), b0)
+            c2.addProduct(Vec8(repeating: a2[j]), b0)
+            c3.addProduct(Vec8(repeating: a3[j]), b0)
+            c4.addProduct(Vec8(repeating: a4[j]), b0)
+            c5.addProduct(Vec8(repeating: a5[j]), b0)
+        }
+        @inline(__always) func advance(_ steps: Int) {
+            bp += 8 * steps
+            a0 += steps; a1 += steps; a2 += steps; a3 += steps; a4 += steps; a5 += steps
+        }
+        var i = 0
+        while i + 4 <= k {
+            step(0); step(1); step(2); step(3)
+            advance(4)
+            i += 4
+        }
+        while i < k {
+            step(0)
+            advance(1)
+            i += 1
         }
         let bias0 = load8(bias)
         store8(finish(c0, bias0, activation), c)
         store8(finish(c1, bias0, activation), c + ldc)
-        store8(finish(c2, bias0, activation), c + 2 * ldc)
-        store8(finish(c3, bias0, activation), c + 3 * ldc)
-        store8(finish(c4, bias0, activation), c + 4 * ldc)
-        store8(finish(c5, bias0, activation), c + 5 * ldc)
+        if rows > 2 { store8(finish(c2, bias0, activation), c + 2 * ldc) }
+        if rows > 3 { store8(finish(c3, bias0, activation), c + 3 * ldc) }
+        if rows > 4 { store8(finish(c4, bias0, activation), c + 4 * ldc) }
+        if rows > 5 { store8(finish(c5, bias0, activation), c + 5 * ldc) }
+    }
+
+    /// One row times four consecutive full panels (64 columns).
+    @inline(__always)
+    static func kernel1x64(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                           bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                           activation: Activation) {
+        var c0 = Vec8(), c1 = Vec8(), c2 = Vec8(), c3 = Vec8(), c4 = Vec8(), c5 = Vec8(), c6 = Vec8(), c7 = Vec8()
+        var p0 = b, p1 = b + 16 * k, p2 = b + 32 * k, p3 = b + 48 * k
+        for i in 0..<k {
+            let x = Vec8(repeating: a[i])
+            c0.addProduct(x, load8(p0)); c1.addProduct(x, load8(p0 + 8))
+            c2.addProduct(x, load8(p1)); c3.addProduct(x, load8(p1 + 8))
+            c4.addProduct(x, load8(p2)); c5.addProduct(x, load8(p2 + 8))
+            c6.addProduct(x, load8(p3)); c7.addProduct(x, load8(p3 + 8))
+            p0 += 16; p1 += 16; p2 += 16; p3 += 16
+        }
+        store8(finish(c0, load8(bias), activation), c); store8(finish(c1, load8(bias + 8), activation), c + 8)
+        store8(finish(c2, load8(bias + 16), activation), c + 16); store8(finish(c3, load8(bias + 24), activation), c + 24)
+        store8(finish(c4, load8(bias + 32), activation), c + 32); store8(finish(c5, load8(bias + 40), activation), c + 40)
+        store8(finish(c6, load8(bias + 48), activation), c + 48); store8(finish(c7, load8(bias + 56), activation), c + 56)
     }
 
     @inline(__always)

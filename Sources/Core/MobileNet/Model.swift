@@ -37,7 +37,7 @@ public final class Model {
     public let architecture: Architecture
     public let preprocessing: Preprocessing
     let network: Network
-    private let arenas = ArenaCache()
+    private let arenas: ArenaCache
 
     public var numClasses: Int { architecture.numClasses }
     public var labels: [String]? { metadata.labels }
@@ -71,6 +71,8 @@ public final class Model {
         let (stages, logits) = try loader.buildStages()
         let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
         network = Network(stages: stages, logits: logits, pool: try ThreadPool(threadCount: threads))
+        // A batch run holds one arena per thread; keep that many for reuse.
+        arenas = ArenaCache(maxKept: max(8, threads + 2))
         preprocessing = Preprocessing(cropFraction: options.cropFraction, mean: metadata.inputMean,
                                       scale: metadata.inputScale)
     }
@@ -89,6 +91,27 @@ public final class Model {
         return try body(arena)
     }
 
+    /// Takes `count` arenas for one batch run, in a stack buffer so that a
+    /// run allocates nothing once the cache holds them.
+    private func withArenas<T>(count: Int, height: Int, width: Int,
+                               _ body: (UnsafeBufferPointer<Arena>) throws -> T) throws -> T {
+        try withUnsafeTemporaryAllocation(of: Arena.self, capacity: count) { buffer in
+            let base = buffer.baseAddress!
+            var taken = 0
+            defer {
+                for i in 0..<taken { arenas.give(base[i]) }
+                base.deinitialize(count: taken)
+            }
+            while taken < count {
+                (base + taken).initialize(to: try arenas.take(height: height, width: width) {
+                    try network.makeArena(height: height, width: width)
+                })
+                taken += 1
+            }
+            return try body(UnsafeBufferPointer(buffer))
+        }
+    }
+
     /// Runs `batch` NHWC images of height x width x 3 normalized floats and
     /// writes batch x numClasses logits.
     public func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
@@ -105,10 +128,25 @@ public final class Model {
             throw MobileNetError(.bufferTooSmall,
                                  "logits capacity \(capacity) is less than batch x classes = \(needed) floats")
         }
-        try withArena(height: height, width: width) { arena in
-            let imageFloats = height * width * 3
-            for b in 0..<batch {
-                network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses)
+        let imageFloats = height * width * 3
+        // Whole images per thread while every thread has one (no per-layer
+        // hand-offs, each thread in its own arena), then the rest one by one
+        // with every layer split across the threads. Either way each image's
+        // bits are the same.
+        let threads = network.pool.threadCount
+        let spread = threads > 1 ? batch / threads * threads : 0
+        if spread > 0 {
+            try withArenas(count: threads, height: height, width: width) { arenas in
+                network.pool.parallel(ImagesJob(network: network, arenas: arenas, input: input,
+                                                imageFloats: imageFloats, logits: logits, numClasses: numClasses,
+                                                parts: spread))
+            }
+        }
+        if spread < batch {
+            try withArena(height: height, width: width) { arena in
+                for b in spread..<batch {
+                    network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses)
+                }
             }
         }
     }
@@ -197,5 +235,22 @@ public final class Model {
             Softmax.inPlace(logits, count: numClasses)
             Softmax.topK(logits, count: numClasses, k: topK, emit: emit)
         }
+    }
+}
+
+/// Whole images of a batch, one per part, each run single-threaded in the
+/// executing thread's own arena (the pool is busy with this job, so the
+/// layers inside run inline).
+private struct ImagesJob: PartRunner {
+    let network: Network
+    let arenas: UnsafeBufferPointer<Arena>
+    let input: UnsafePointer<Float>
+    let imageFloats: Int
+    let logits: UnsafeMutablePointer<Float>
+    let numClasses: Int
+    let parts: Int
+
+    func run(part: Int, slot: Int) {
+        network.forward(input + part * imageFloats, arena: arenas[slot], output: logits + part * numClasses)
     }
 }

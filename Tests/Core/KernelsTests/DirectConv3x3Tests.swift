@@ -3,7 +3,10 @@ import XCTest
 
 final class DirectConv3x3Tests: XCTestCase {
     func testMatchesDirectSumWithReLU6() {
-        for (h, w, cin, cout, stride) in [(9, 11, 3, 40, 2), (6, 5, 3, 8, 1), (1, 1, 2, 32, 2), (16, 16, 3, 32, 2)] {
+        // Interior pixels read in place, border pixels gathered; odd widths end
+        // rows with a single pixel; 2 and 4 channels too.
+        for (h, w, cin, cout, stride) in [(9, 11, 3, 40, 2), (6, 5, 3, 8, 1), (1, 1, 2, 32, 2), (16, 16, 3, 32, 2),
+                                          (13, 14, 3, 32, 1), (7, 9, 4, 16, 1), (10, 7, 2, 24, 2), (2, 2, 3, 32, 1)] {
             var random = SeededRandom(state: UInt64(h * w + cout))
             let input = random.array(h * w * cin, scale: 2), weights = random.array(9 * cin * cout)
             let bias = random.array(cout)

@@ -38,6 +38,32 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    func testBatchSpreadOverThreadsEqualsSingleImages() throws {
+        // With 2 or 3 threads, whole images go to threads (then the rest run
+        // one by one, layers split): every image's logits must keep their bits.
+        let bytes = TestModelFile(alpha: 0.5, classes: 12).bytes()
+        let (batch, h, w) = (7, 29, 23)
+        let x = input(batch * h * w * 3, seed: 11)
+        let reference = try Model.from(bytes, options: LoadOptions(numThreads: 1))
+        var single = [Float](repeating: 0, count: batch * 12)
+        for b in 0..<batch {
+            try Array(x[(b * h * w * 3)..<((b + 1) * h * w * 3)]).withUnsafeBufferPointer { image in
+                try single.withUnsafeMutableBufferPointer {
+                    try reference.run(input: image.baseAddress!, batch: 1, height: h, width: w,
+                                      logits: $0.baseAddress! + b * 12, capacity: 12)
+                }
+            }
+        }
+        for threads in [2, 3] {
+            let model = try Model.from(bytes, options: LoadOptions(numThreads: threads))
+            for _ in 0..<2 {
+                var batched = [Float](repeating: .nan, count: batch * 12)
+                try model.run(input: x, batch: batch, height: h, width: w, logits: &batched, capacity: batch * 12)
+                XCTAssertEqual(batched, single, "\(threads) threads")
+            }
+        }
+    }
+
     func testAcceptsAnyInputSize() throws {
         let model = try Model.from(TestModelFile().bytes())
         for (h, w) in [(1, 1), (2, 3), (31, 17), (64, 64)] {

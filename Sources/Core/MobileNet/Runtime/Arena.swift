@@ -55,9 +55,11 @@ final class Arena {
 /// Arenas kept for reuse, so that after the first inference at a size, later
 /// ones allocate nothing. Concurrent callers each take their own arena.
 final class ArenaCache {
-    static let maxKept = 8
+    let maxKept: Int
     private let mutex = PThreadMutex()
     private var free: [Arena] = []
+
+    init(maxKept: Int) { self.maxKept = maxKept }
 
     func take(height: Int, width: Int, make: () throws -> Arena) throws -> Arena {
         let cached: Arena? = mutex.withLock {
@@ -69,7 +71,7 @@ final class ArenaCache {
 
     func give(_ arena: Arena) {
         mutex.withLock {
-            if free.count >= ArenaCache.maxKept { free.removeFirst() }
+            if free.count >= maxKept { free.removeFirst() }
             free.append(arena)
         }
     }

@@ -32,16 +32,6 @@ final class Network {
     /// per thread, so a slowed core can be balanced by the others.
     func parts(_ units: Int) -> Int { max(min(units, pool.threadCount * 6), 1) }
 
-    /// Part `part` of `parts` of 0..<count, in whole multiples of `granule`
-    /// (the last part takes the remainder).
-    @inline(__always)
-    static func partition(_ count: Int, part: Int, parts: Int, granule: Int = 1) -> Range<Int> {
-        let blocks = (count + granule - 1) / granule
-        let lower = min(blocks * part / parts * granule, count)
-        let upper = min(blocks * (part + 1) / parts * granule, count)
-        return lower..<upper
-    }
-
     /// Runs one image (NHWC, arena.height x arena.width x 3) and writes
     /// `logits.numClasses` logits to `output`.
     /// With `stageSeconds` (stages.count + 1 entries: the last is pooling and
@@ -61,67 +51,26 @@ final class Network {
             let src = source
             switch stage {
             case let .conv(conv) where conv.isDirect:
-                let parts = self.parts(step.output.height)
-                pool.parallel(parts: parts) { part, _ in
-                    DirectConv3x3.run(inputChannels: conv.inputChannels, outputChannels: conv.outputChannels,
-                                      input: src, inputLayout: step.input, weights: conv.weights.pointer,
-                                      bias: conv.bias.pointer, output: destination, outputLayout: step.output,
-                                      stride: conv.spec.stride, padTop: step.padTop, padLeft: step.padLeft,
-                                      rows: Network.partition(step.output.height, part: part, parts: parts))
-                }
+                pool.parallel(DirectConvJob(conv: conv, step: step, input: src, output: destination,
+                                            parts: parts(step.output.height)))
             case let .conv(conv):
-                let k = 9 * conv.inputChannels
-                let parts = self.parts(step.output.height)
-                pool.parallel(parts: parts) { part, slot in
-                    let row = arena.scratch.pointer + slot * arena.scratchPerSlot
-                    for oy in Network.partition(step.output.height, part: part, parts: parts) {
-                        Im2col3x3.row(input: src, layout: step.input, channels: conv.inputChannels, oy: oy,
-                                      outputWidth: step.output.width, stride: conv.spec.stride,
-                                      padTop: step.padTop, padLeft: step.padLeft, into: row)
-                        PointwiseGEMM.run(m: step.output.width, k: k, n: conv.outputChannels, a: row, lda: k,
-                                          packedB: conv.weights.pointer, bias: conv.bias.pointer,
-                                          c: destination + oy * step.output.width * step.output.pixelStride,
-                                          ldc: step.output.pixelStride, activation: .relu6)
-                    }
-                }
+                pool.parallel(Im2colConvJob(conv: conv, step: step, input: src, output: destination,
+                                            scratch: arena.scratch.pointer, scratchPerSlot: arena.scratchPerSlot,
+                                            parts: parts(step.output.height)))
             case let .depthwise(dw):
-                let parts = self.parts(step.output.height)
-                pool.parallel(parts: parts) { part, _ in
-                    Depthwise3x3.run(stride: dw.spec.stride, channels: dw.channels, input: src,
-                                     inputLayout: step.input, weights: dw.weights.pointer, bias: dw.bias.pointer,
-                                     output: destination, outputLayout: step.output,
-                                     padTop: step.padTop, padLeft: step.padLeft,
-                                     rows: Network.partition(step.output.height, part: part, parts: parts))
-                }
+                pool.parallel(DepthwiseJob(stage: dw, step: step, input: src, output: destination,
+                                           parts: parts(step.output.height)))
             case let .pointwise(pw):
                 let pixels = step.output.height * step.output.width
-                let panels = PointwiseGEMM.panelCount(n: pw.outputChannels)
-                if pw.outputChannels > pixels {
-                    // Small images, wide layers (7x7x1024): weights dominate the
-                    // traffic, so each thread takes its own column panels of them.
-                    let parts = self.parts(panels)
-                    pool.parallel(parts: parts) { part, _ in
-                        let mine = Network.partition(panels, part: part, parts: parts)
-                        guard !mine.isEmpty else { return }
-                        PointwiseGEMM.run(m: pixels, k: pw.inputChannels, n: pw.outputChannels,
-                                          a: src, lda: step.input.pixelStride,
-                                          packedB: pw.weights.pointer, bias: pw.bias.pointer,
-                                          c: destination, ldc: step.output.pixelStride, activation: .relu6,
-                                          panels: mine)
-                    }
-                } else {
-                    let parts = self.parts((pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock)
-                    pool.parallel(parts: parts) { part, _ in
-                        let rows = Network.partition(pixels, part: part, parts: parts, granule: PointwiseGEMM.rowBlock)
-                        guard !rows.isEmpty else { return }
-                        PointwiseGEMM.run(m: rows.count, k: pw.inputChannels, n: pw.outputChannels,
-                                          a: src + rows.lowerBound * step.input.pixelStride,
-                                          lda: step.input.pixelStride,
-                                          packedB: pw.weights.pointer, bias: pw.bias.pointer,
-                                          c: destination + rows.lowerBound * step.output.pixelStride,
-                                          ldc: step.output.pixelStride, activation: .relu6)
-                    }
-                }
+                // Small images, wide layers (7x7x1024): weights dominate the
+                // traffic, so each thread takes its own column panels of them.
+                let byPanels = pw.outputChannels > pixels
+                let units = byPanels ? PointwiseGEMM.panelCount(n: pw.outputChannels)
+                                     : (pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock
+                pool.parallel(GEMMJob(m: pixels, k: pw.inputChannels, n: pw.outputChannels, a: src,
+                                      lda: step.input.pixelStride, packedB: pw.weights.pointer, bias: pw.bias.pointer,
+                                      c: destination, ldc: step.output.pixelStride, activation: .relu6,
+                                      split: byPanels ? .panels : .rows, parts: parts(units)))
             }
             source = UnsafePointer(destination)
         }
@@ -134,15 +83,11 @@ final class Network {
         GlobalAveragePool.run(input: source, pixels: last.height * last.width, pixelStride: last.pixelStride,
                               channels: logits.inputChannels, output: arena.pooled.pointer)
         // The logits layer streams 4 MB of weights for one row: split by columns.
-        let panels = PointwiseGEMM.panelCount(n: logits.paddedClasses)
-        let parts = self.parts(panels)
-        let logits = self.logits
-        pool.parallel(parts: parts) { part, _ in
-            PointwiseGEMM.run(m: 1, k: logits.inputChannels, n: logits.paddedClasses, a: arena.pooled.pointer,
+        let parts = self.parts(PointwiseGEMM.panelCount(n: logits.paddedClasses))
+        pool.parallel(GEMMJob(m: 1, k: logits.inputChannels, n: logits.paddedClasses, a: arena.pooled.pointer,
                               lda: logits.inputChannels, packedB: logits.weights.pointer, bias: logits.bias.pointer,
                               c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none,
-                              panels: Network.partition(panels, part: part, parts: parts))
-        }
+                              split: .panels, parts: parts))
         output.update(from: arena.logits.pointer, count: self.logits.numClasses)
         if let stageSeconds { stageSeconds[stages.count] += monotonicSeconds() - clock }
     }

@@ -49,21 +49,40 @@ final class ThreadPool {
         threads.removeAll()
     }
 
-    /// Runs `body(part, slot)` for every part in 0..<parts and returns when all
-    /// are done. `slot` identifies the executing thread (0..<threadCount) for
-    /// per-thread scratch memory.
-    func parallel(parts: Int, _ body: (_ part: Int, _ slot: Int) -> Void) {
+    /// Runs `job.run(part:slot:)` for every part in 0..<job.parts and returns
+    /// when all are done. `slot` identifies the executing thread
+    /// (0..<threadCount) for per-thread scratch memory.
+    ///
+    /// Jobs are structs, not closures: publishing a closure to the workers
+    /// needs an escaping copy of it, which Swift boxes on the heap (one
+    /// allocation per layer). A pointer to a job on this stack frame, wrapped
+    /// in an existential small enough to be stored inline, allocates nothing.
+    func parallel<Job: PartRunner>(_ job: Job) {
+        let parts = job.parts
         if threadCount == 1 || parts <= 1 || !dispatchLock.tryLock() {
-            for part in 0..<parts { body(part, 0) }
+            for part in 0..<parts { job.run(part: part, slot: 0) }
             return
         }
         defer { dispatchLock.unlock() }
-        withoutActuallyEscaping(body) { body in
-            state.start(parts: parts, job: body)
+        withUnsafePointer(to: job) { pointer in
+            state.start(parts: parts, job: JobReference(pointer: pointer))
             state.claimParts(slot: 0)
             state.finish()
         }
     }
+}
+
+/// Work split into numbered parts for the pool.
+protocol PartRunner {
+    var parts: Int { get }
+    func run(part: Int, slot: Int)
+}
+
+/// A job on the dispatching thread's stack, valid while the pool runs it.
+private struct JobReference<Job: PartRunner>: PartRunner {
+    let pointer: UnsafePointer<Job>
+    var parts: Int { pointer.pointee.parts }
+    func run(part: Int, slot: Int) { pointer.pointee.run(part: part, slot: slot) }
 }
 
 /// The state shared with the workers.
@@ -105,9 +124,9 @@ private final class PoolState {
     // Written only while the previous job is closed with no worker inside,
     // read by a worker only after it joined the current job.
     private var parts = 0
-    private var job: ((Int, Int) -> Void)?
+    private var job: (any PartRunner)?
 
-    func start(parts: Int, job: @escaping (Int, Int) -> Void) {
+    func start(parts: Int, job: any PartRunner) {
         self.job = job
         self.parts = parts
         nextPart.store(0, ordering: .relaxed)
@@ -124,7 +143,7 @@ private final class PoolState {
         while true {
             let part = nextPart.wrappingAdd(1, ordering: .relaxed).oldValue
             if part >= parts { return }
-            job(part, slot)
+            job.run(part: part, slot: slot)
         }
     }
 

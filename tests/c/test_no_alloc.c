@@ -1,0 +1,141 @@
+/*
+ * test_no_alloc.c -- checks the header's promise that, after the first call
+ * for a given input size, mobilenet_model_run and mobilenet_model_classify_rgb8
+ * allocate no memory (with 1 and 2 threads, batch 1 and batches that spread
+ * whole images over the threads).
+ *
+ * It counts calls to the malloc family by defining them here: the executable's
+ * definitions take precedence over the C library's for every shared object in
+ * the process, libmobilenet.so and its static Swift runtime included. It also
+ * checks that the counter sees the allocations of a first call at a new size,
+ * so a broken interposition cannot pass silently.
+ *
+ * Usage: test_no_alloc MODEL.safetensors
+ */
+#include <mobilenet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* glibc's own allocator entry points. */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+extern void __libc_free(void *pointer);
+
+static int counting;
+static unsigned long allocations;
+
+static void count(void) {
+    if (__atomic_load_n(&counting, __ATOMIC_RELAXED)) __atomic_add_fetch(&allocations, 1, __ATOMIC_RELAXED);
+}
+
+void *malloc(size_t size) { count(); return __libc_malloc(size); }
+void *calloc(size_t n, size_t size) { count(); return __libc_calloc(n, size); }
+void *realloc(void *p, size_t size) { count(); return __libc_realloc(p, size); }
+void *memalign(size_t alignment, size_t size) { count(); return __libc_memalign(alignment, size); }
+void *aligned_alloc(size_t alignment, size_t size) { count(); return __libc_memalign(alignment, size); }
+int posix_memalign(void **out, size_t alignment, size_t size) {
+    void *p;
+    count();
+    p = __libc_memalign(alignment, size);
+    if (p == NULL) return ENOMEM;
+    *out = p;
+    return 0;
+}
+void free(void *p) { __libc_free(p); }
+
+static int failures, passes;
+
+static void check(int ok, const char *what) {
+    if (ok) {
+        passes++;
+        printf("  ok    %s\n", what);
+    } else {
+        failures++;
+        printf("  FAIL  %s\n", what);
+    }
+}
+
+static unsigned long start_counting(void) {
+    __atomic_store_n(&allocations, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&counting, 1, __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+static unsigned long stop_counting(void) {
+    __atomic_store_n(&counting, 0, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&allocations, __ATOMIC_RELAXED);
+}
+
+int main(int argc, char **argv) {
+    enum { SIDE = 224, BATCH = 3, RUNS = 5 };
+    static float input[BATCH * SIDE * SIDE * 3];
+    static unsigned char rgb[300 * 200 * 3];
+    float *logits;
+    mobilenet_prediction top[5];
+    int threads, i, classes;
+    char what[160];
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s MODEL.safetensors\n", argv[0]);
+        return 2;
+    }
+    for (i = 0; i < BATCH * SIDE * SIDE * 3; i++) input[i] = (float)(i % 255) / 127.5f - 1.0f;
+    for (i = 0; i < 300 * 200 * 3; i++) rgb[i] = (unsigned char)(i * 31);
+
+    for (threads = 1; threads <= 2; threads++) {
+        mobilenet_options options;
+        mobilenet_model *model = NULL;
+        unsigned long n;
+        int batch, ok = 1;
+
+        mobilenet_options_init(&options);
+        options.num_threads = threads;
+        if (mobilenet_model_load(argv[1], &options, &model) != MOBILENET_OK) {
+            printf("  FAIL  load: %s\n", mobilenet_last_error());
+            return 1;
+        }
+        classes = mobilenet_model_num_classes(model);
+        logits = (float *)malloc((size_t)(BATCH * classes) * sizeof(float));
+        if (logits == NULL) return 1;
+
+        /* First calls at each size and batch: these may allocate. */
+        start_counting();
+        for (batch = 1; batch <= BATCH; batch++) {
+            ok &= mobilenet_model_run(model, input, batch, SIDE, SIDE, logits, (size_t)(BATCH * classes)) == MOBILENET_OK;
+        }
+        ok &= mobilenet_model_classify_rgb8(model, rgb, 300, 200, 300 * 3, 5, top) == MOBILENET_OK;
+        n = stop_counting();
+        sprintf(what, "%d thread(s): first calls succeed and the counter sees their %lu allocation(s)", threads, n);
+        check(ok && n > 0, what);
+
+        for (batch = 1; batch <= BATCH; batch++) {
+            ok = 1;
+            start_counting();
+            for (i = 0; i < RUNS; i++) {
+                ok &= mobilenet_model_run(model, input, batch, SIDE, SIDE, logits,
+                                          (size_t)(BATCH * classes)) == MOBILENET_OK;
+            }
+            n = stop_counting();
+            sprintf(what, "%d thread(s): %d more runs of batch %d allocate nothing (%lu allocations)", threads, RUNS,
+                    batch, n);
+            check(ok && n == 0, what);
+        }
+
+        ok = 1;
+        start_counting();
+        for (i = 0; i < RUNS; i++) ok &= mobilenet_model_classify_rgb8(model, rgb, 300, 200, 300 * 3, 5, top) == MOBILENET_OK;
+        n = stop_counting();
+        sprintf(what, "%d thread(s): %d more classifications allocate nothing (%lu allocations)", threads, RUNS, n);
+        check(ok && n == 0, what);
+
+        free(logits);
+        mobilenet_model_free(model);
+    }
+    printf("%d passed, %d failed\n", passes, failures);
+    return failures == 0 ? 0 : 1;
+}
