@@ -6,15 +6,17 @@ import Darwin
 #endif
 
 /// A persistent pool of worker threads running one job at a time. A job is a
-/// number of parts that the threads claim one by one (so a core slowed by
-/// another process gets fewer); which thread runs a part never changes what
+/// number of parts; each thread first claims parts from its own contiguous
+/// share (the same share every layer, so a core mostly reads what it wrote),
+/// then from the others' (so a core slowed by another process gets fewer).
+/// Which thread runs a part never changes what
 /// the part computes, so results are bit-identical whatever the thread count
 /// or timing. If the pool is busy with another caller's job, the parts run
 /// inline on the calling thread, so concurrent callers never wait for each
 /// other or deadlock.
 final class ThreadPool {
     let threadCount: Int
-    private let state = PoolState()
+    private let state: PoolState
     private let dispatchLock = PThreadMutex()
     private var threads: [pthread_t] = []
 
@@ -22,6 +24,7 @@ final class ThreadPool {
 
     init(threadCount: Int) throws {
         self.threadCount = max(threadCount, 1)
+        state = PoolState(threads: self.threadCount)
         for worker in 1..<self.threadCount {
             var thread = pthread_t()
             // Workers retain only the shared state, so the pool itself can be
@@ -120,16 +123,35 @@ private final class PoolState {
     /// generation << generationShift | closed | active workers. Starts closed.
     private let word = Atomic<Int>(PoolState.closedBit)
     private let shutdown = Atomic<Bool>(false)
-    private let nextPart = Atomic<Int>(0)
+    /// Thread `slot` owns the contiguous parts slot * parts / threads ..<
+    /// (slot + 1) * parts / threads and claims them first, so that with
+    /// row-split layers each core mostly reads rows it wrote itself; then it
+    /// takes what is left of the others' (a slowed or late thread is covered).
+    /// `claimed[slot * stride]` counts the parts taken from slot's range; one
+    /// cache line per counter.
+    private let threads: Int
+    private let claimed: UnsafeMutablePointer<Atomic<Int>>
+    private static let stride = 8
     // Written only while the previous job is closed with no worker inside,
     // read by a worker only after it joined the current job.
     private var parts = 0
     private var job: (any PartRunner)?
 
+    init(threads: Int) {
+        self.threads = threads
+        claimed = .allocate(capacity: threads * PoolState.stride)
+        for i in 0..<(threads * PoolState.stride) { (claimed + i).initialize(to: Atomic(0)) }
+    }
+
+    deinit {
+        claimed.deinitialize(count: threads * PoolState.stride)
+        claimed.deallocate()
+    }
+
     func start(parts: Int, job: any PartRunner) {
         self.job = job
         self.parts = parts
-        nextPart.store(0, ordering: .relaxed)
+        for slot in 0..<threads { claimed[slot * PoolState.stride].store(0, ordering: .relaxed) }
         let generation = (word.load(ordering: .relaxed) >> PoolState.generationShift) + 1
         mutex.withLock {
             word.store(generation << PoolState.generationShift, ordering: .releasing)  // open, nobody joined
@@ -137,13 +159,17 @@ private final class PoolState {
         }
     }
 
-    /// Runs parts until none is left.
+    /// Runs parts until none is left: its own range first, then the others'.
     func claimParts(slot: Int) {
         guard let job else { return }
-        while true {
-            let part = nextPart.wrappingAdd(1, ordering: .relaxed).oldValue
-            if part >= parts { return }
-            job.run(part: part, slot: slot)
+        for offset in 0..<threads {
+            let owner = (slot + offset) % threads
+            let lower = owner * parts / threads, upper = (owner + 1) * parts / threads
+            while true {
+                let part = lower + claimed[owner * PoolState.stride].wrappingAdd(1, ordering: .relaxed).oldValue
+                if part >= upper { break }
+                job.run(part: part, slot: slot)
+            }
         }
     }
 
