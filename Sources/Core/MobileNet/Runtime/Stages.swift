@@ -26,10 +26,17 @@ indirect enum Stage {
     var outputPixelStride: Int {
         switch self {
         case let .conv(s): return s.outputChannels
-        case let .depthwise(s): return s.channels
-        case let .pointwise(s): return s.outputChannels
+        case let .depthwise(s): return Stage.pixelStride(channels: s.channels)
+        case let .pointwise(s): return Stage.pixelStride(channels: s.outputChannels)
         }
     }
+
+    /// The pixel stride of depthwise and pointwise outputs: with 256 channels
+    /// or more, 16 floats more than the channels. A pixel stride of 1, 2 or
+    /// 4 KiB puts the neighbouring pixels a depthwise tile reads into the same
+    /// few L1 sets; the gap spreads them (measured on 14x14x512: 100 -> 68 us
+    /// a layer; 7x7x1024: 88 -> 50 us). Smaller layers are faster unpadded.
+    static func pixelStride(channels: Int) -> Int { channels >= 256 ? channels + 16 : channels }
 }
 
 struct ConvStage {

@@ -183,7 +183,13 @@ struct WeightLoader {
                     }
                     try scaleColumns(weights, rows: k, columns: outPad, scale: scale, layer: layer)
                 } else {
-                    // im2col rows are tap-major over the input's padded channels.
+                    // im2col rows are tap-major over the input's padded channels,
+                    // gathered whole: a gap in the pixel stride (uninitialized
+                    // floats) must not reach them. Convolutions only follow
+                    // convolutions, whose outputs have none.
+                    guard inputStride == roundUpTo8(layer.inputChannels) else {
+                        throw MobileNetError(.internal, "\(layer.name) follows an output with a padded pixel stride")
+                    }
                     let cin = layer.inputChannels, stride = inputStride
                     weights = try packedMatrix(base + "/weights", rows: 9 * cin, columns: layer.outputChannels,
                                                inPad: k, outPad: outPad, scale: scale, layer: layer,
@@ -191,7 +197,7 @@ struct WeightLoader {
                 }
                 stages.append(.conv(ConvStage(spec: layer, inputChannels: inputStride, outputChannels: outPad,
                                               weights: weights, bias: bias)))
-                inputStride = outPad
+                inputStride = stages[stages.count - 1].outputPixelStride
             case .depthwise3x3:
                 let channels = roundUpTo8(layer.inputChannels)
                 let raw = try read(base + "/depthwise_weights")  // [3, 3, C, 1]
@@ -204,6 +210,7 @@ struct WeightLoader {
                 let (scale, bias) = try batchNorm(layer, paddedChannels: channels)
                 try scaleColumns(weights, rows: 9, columns: channels, scale: scale, layer: layer)
                 stages.append(.depthwise(DepthwiseStage(spec: layer, channels: channels, weights: weights, bias: bias)))
+                inputStride = stages[stages.count - 1].outputPixelStride
             case .pointwise1x1:
                 let inPad = roundUpTo8(layer.inputChannels), outPad = roundUpTo8(layer.outputChannels)
                 let (scale, bias) = try batchNorm(layer, paddedChannels: outPad)
@@ -212,7 +219,7 @@ struct WeightLoader {
                                                scale: scale, layer: layer)
                 stages.append(.pointwise(PointwiseStage(spec: layer, inputChannels: inPad, outputChannels: outPad,
                                                         weights: weights, bias: bias)))
-                inputStride = outPad
+                inputStride = stages[stages.count - 1].outputPixelStride
             case .averagePool:
                 continue
             case .fullyConnected:
