@@ -56,42 +56,55 @@ public enum PointwiseGEMM {
                            c: UnsafeMutablePointer<Float>, ldc: Int,
                            activation: Activation, panels: Range<Int>? = nil) {
         let panels = panels ?? 0..<panelCount(n: n)
-        var col = panels.lowerBound * panelWidth
         let end = min(panels.upperBound * panelWidth, n)
-        while col < end {
-            let width = min(panelWidth, n - col)
-            let panel = packedB + col * k
-            var row = 0
-            while row + rowBlock <= m {
-                if width == 16 {
-                    kernel6x16(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
-                               c: c + row * ldc + col, ldc: ldc, activation: activation)
-                } else {
-                    kernel6x8(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
-                              c: c + row * ldc + col, ldc: ldc, activation: activation)
-                }
-                row += rowBlock
+        let singleLeftover = m % rowBlock == 1
+        // Groups of four panels: a single leftover row (the logits' only row,
+        // the 49th of a 7x7 layer) is done four panels at a time right after
+        // their row blocks, while those panels are still in cache.
+        var group = panels.lowerBound * panelWidth
+        while group < end {
+            let groupEnd = min(group + 4 * panelWidth, end)
+            var col = group
+            while col < groupEnd {
+                blocks(m: singleLeftover ? m - 1 : m, k: k, width: min(panelWidth, n - col), a: a, lda: lda,
+                       panel: packedB + col * k, bias: bias + col, c: c + col, ldc: ldc, activation: activation)
+                col += panelWidth
             }
-            // 2-5 leftover rows: the 6-row kernel at full FMA rate (its spare
-            // rows repeat the last real one and are not stored) beats 1-row
-            // kernels, whose two accumulators wait on FMA latency.
-            if m - row >= 2 {
-                if width == 16 {
-                    kernel6x16(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
-                               c: c + row * ldc + col, ldc: ldc, activation: activation)
-                } else {
-                    kernel6x8(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias + col,
-                              c: c + row * ldc + col, ldc: ldc, activation: activation)
-                }
-                row = m
+            if singleLeftover {
+                singleRow(k: k, n: n, a: a + (m - 1) * lda, packedB: packedB, bias: bias, c: c + (m - 1) * ldc,
+                          activation: activation, from: group, to: groupEnd)
             }
-            col += width
+            group = groupEnd
         }
-        // One leftover row (the logits' only row, the 49th of a 7x7 layer):
-        // after the panels, four at a time.
-        if m % rowBlock == 1 {
-            singleRow(k: k, n: n, a: a + (m - 1) * lda, packedB: packedB, bias: bias, c: c + (m - 1) * ldc,
-                      activation: activation, from: panels.lowerBound * panelWidth, to: end)
+    }
+
+    /// Rows [0, m) of one panel (16 or 8 columns wide) in 6-row blocks.
+    @inline(__always)
+    static func blocks(m: Int, k: Int, width: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>,
+                       bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                       activation: Activation) {
+        var row = 0
+        while row + rowBlock <= m {
+            if width == 16 {
+                kernel6x16(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias,
+                           c: c + row * ldc, ldc: ldc, activation: activation)
+            } else {
+                kernel6x8(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias,
+                          c: c + row * ldc, ldc: ldc, activation: activation)
+            }
+            row += rowBlock
+        }
+        // 2-5 leftover rows: the 6-row kernel at full FMA rate (its spare rows
+        // repeat the last real one and are not stored) beats 1-row kernels,
+        // whose two accumulators wait on FMA latency.
+        if m - row >= 2 {
+            if width == 16 {
+                kernel6x16(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias,
+                           c: c + row * ldc, ldc: ldc, activation: activation)
+            } else {
+                kernel6x8(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, bias: bias,
+                          c: c + row * ldc, ldc: ldc, activation: activation)
+            }
         }
     }
 
