@@ -646,6 +646,21 @@ def run_profile(args, tmp):
             row += (f" {lt['ms']:.3f} | {lt['gflops']:.1f} | {pct} | "
                     f"{100 * lt['ms'] / p['total_ms']:.1f}% |")
         L.append(row)
+    # Subtotals per layer type (the yardstick: all 1x1 layers together).
+    for kind in sorted({layer["type"] for layer in first["layers"]}, key=lambda k: k != "Conv 1x1"):
+        indices = [i for i, layer in enumerate(first["layers"]) if layer["type"] == kind]
+        if len(indices) < 2:
+            continue
+        ma = sum(first["layers"][i]["mult_adds"] for i in indices)
+        row = f"| *all {kind} layers* | {kind} | {ma / 1e6:.1f} |"
+        for t in args.threads:
+            p = profiles[t]
+            ms = sum(p["layers"][i]["ms"] for i in indices)
+            gf = 2 * ma / (ms / 1e3) / 1e9
+            peak = peaks.get(min(t, os.cpu_count()))
+            pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
+            row += f" {ms:.2f} | {gf:.1f} | {pct} | {100 * ms / p['total_ms']:.1f}% |"
+        L.append(row)
     total_ma = sum(layer["mult_adds"] for layer in first["layers"])
     row = f"| **total** | | {total_ma / 1e6:.1f} |"
     for t in args.threads:
