@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "MobileNetKernels",
             path: "Sources/Core/Kernels",
-            swiftSettings: [.unsafeFlags(kernelFlags)]
+            swiftSettings: [.unsafeFlags(kernelFlags)] + (targetCPU.isEmpty ? [] : [.define("MOBILENET_KERNELS_AVX2_FMA")])
         ),
         .target(
             name: "MobileNet",
@@ -66,7 +66,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MobileNetTests",
-            dependencies: ["MobileNet"],
+            dependencies: ["MobileNet", "MobileNetKernels"],
             path: "Tests/Core/MobileNetTests"
         ),
         .testTarget(

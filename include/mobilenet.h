@@ -86,7 +86,9 @@ typedef enum mobilenet_status {
      * NaN/infinite weights, bad metadata. */
     MOBILENET_ERROR_FORMAT = 3,
     /* The model file is well formed but describes something this version
-     * does not run (another architecture, a tensor dtype other than F32). */
+     * does not run (another architecture, a tensor dtype other than F32),
+     * or this CPU lacks what the library was built for (x86-64 builds need
+     * AVX2 and FMA unless built with MOBILENET_PORTABLE=1). */
     MOBILENET_ERROR_UNSUPPORTED = 4,
     /* An allocation failed or would exceed what the input justifies. */
     MOBILENET_ERROR_OUT_OF_MEMORY = 5,

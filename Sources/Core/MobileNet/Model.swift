@@ -57,6 +57,7 @@ public final class Model {
     }
 
     private init(source: ByteSource, options: LoadOptions) throws {
+        try CPUSupport.check()
         let header = try SafeTensorsHeader.read(from: source)
         metadata = try ModelMetadata(header.metadata)
         do {
