@@ -23,19 +23,21 @@ public struct ActivationLayout {
 
 public enum Depthwise3x3 {
     /// Computes output rows `rows` (a subrange of 0..<output.height).
+    /// `output` holds the rows from `firstOutputRow` on (0: the whole image;
+    /// a fused caller passes `rows.lowerBound` and a buffer for its tile).
     public static func run(stride: Int, channels: Int,
                            input: UnsafePointer<Float>, inputLayout: ActivationLayout,
                            weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            output: UnsafeMutablePointer<Float>, outputLayout: ActivationLayout,
-                           padTop: Int, padLeft: Int, rows: Range<Int>) {
+                           padTop: Int, padLeft: Int, rows: Range<Int>, firstOutputRow: Int = 0) {
         if stride == 1 {
             runStrided(Stride1.self, channels: channels, input: input, inputLayout: inputLayout,
                        weights: weights, bias: bias, output: output, outputLayout: outputLayout,
-                       padTop: padTop, padLeft: padLeft, rows: rows)
+                       padTop: padTop, padLeft: padLeft, rows: rows, firstOutputRow: firstOutputRow)
         } else {
             runStrided(Stride2.self, channels: channels, input: input, inputLayout: inputLayout,
                        weights: weights, bias: bias, output: output, outputLayout: outputLayout,
-                       padTop: padTop, padLeft: padLeft, rows: rows)
+                       padTop: padTop, padLeft: padLeft, rows: rows, firstOutputRow: firstOutputRow)
         }
     }
 
@@ -43,7 +45,8 @@ public enum Depthwise3x3 {
                                                input: UnsafePointer<Float>, inputLayout: ActivationLayout,
                                                weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                output: UnsafeMutablePointer<Float>, outputLayout: ActivationLayout,
-                                               padTop: Int, padLeft: Int, rows: Range<Int>) {
+                                               padTop: Int, padLeft: Int, rows: Range<Int>,
+                                               firstOutputRow: Int) {
         let s = S.value
         let inH = inputLayout.height, inW = inputLayout.width, inPS = inputLayout.pixelStride
         let outW = outputLayout.width, outPS = outputLayout.pixelStride
@@ -56,7 +59,7 @@ public enum Depthwise3x3 {
 
         for oy in rows {
             let iy0 = oy * s - padTop
-            let outRow = output + oy * outW * outPS
+            let outRow = output + (oy - firstOutputRow) * outW * outPS
             if iy0 >= 0 && iy0 + 2 < inH {
                 for ox in 0..<interiorStart {
                     border(s: s, oy: oy, ox: ox, channels: channels, input: input, inH: inH, inW: inW,

@@ -146,49 +146,73 @@ public final class Model {
         if spread < batch {
             try withArena(height: height, width: width) { arena in
                 for b in spread..<batch {
-                    network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses)
+                    network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses,
+                                    fused: fusesSingleImages)
                 }
             }
         }
     }
 
-    /// One row of `profile`: a stage of the network and its median time.
+    /// One row of `profile`: a pass of the network (one layer, or a depthwise
+    /// layer fused with the pointwise layer after it) and its median time.
     public struct StageTiming: Sendable {
         public let name: String
-        public let type: LayerType
+        /// The layer types the pass computes, in order.
+        public let types: [LayerType]
         public let multAdds: Int
         public let seconds: Double
+
+        /// "Conv 1x1", or "Conv DW 3x3 + Conv 1x1" for a fused pass.
+        public var typeName: String { types.map(\.name).joined(separator: " + ") }
     }
 
-    /// Times each stage over `iterations` runs of one image at height x width
-    /// (after one warm-up run) and returns the per-stage medians; the last
-    /// row is pooling plus the logits layer.
-    public func profile(height: Int, width: Int, iterations: Int) throws -> [StageTiming] {
+    /// Whether a single image runs with fused depthwise + pointwise passes:
+    /// with more than one thread, where fusion measured faster (see `Pass`).
+    var fusesSingleImages: Bool { network.pool.threadCount > 1 }
+
+    /// Times each pass over `iterations` runs of one image at height x width
+    /// (after one warm-up run) and returns the per-pass medians; the last
+    /// row is pooling plus the logits layer. `fused` false (the default)
+    /// times every layer on its own; true times the passes as a
+    /// multi-threaded run makes them.
+    public func profile(height: Int, width: Int, iterations: Int, fused: Bool = false) throws -> [StageTiming] {
         guard (1...10_000).contains(iterations) else { throw MobileNetError.invalid("iterations outside 1...10000") }
         let structure = try NetworkInfo(architecture: architecture, height: height, width: width)
         let stages = network.stages
-        var samples = [[Double]](repeating: [], count: stages.count + 1)
         let input = [Float](repeating: 0.25, count: height * width * 3)
         var logits = [Float](repeating: 0, count: numClasses)
-        var seconds = [Double](repeating: 0, count: stages.count + 1)
-        try withArena(height: height, width: width) { arena in
-            network.forward(input, arena: arena, output: &logits)
+        return try withArena(height: height, width: width) { arena in
+            let passes = arena.passes(fused: fused)
+            var samples = [[Double]](repeating: [], count: passes.count + 1)
+            var seconds = [Double](repeating: 0, count: passes.count + 1)
+            network.forward(input, arena: arena, output: &logits, fused: fused)
             for _ in 0..<iterations {
                 for i in seconds.indices { seconds[i] = 0 }
-                network.forward(input, arena: arena, output: &logits, stageSeconds: &seconds)
+                network.forward(input, arena: arena, output: &logits, fused: fused, passSeconds: &seconds)
                 for i in seconds.indices { samples[i].append(seconds[i]) }
             }
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            func multAdds(_ stage: Int) -> Int {
+                structure.layers.first { $0.spec.name == stages[stage].spec.name }?.multAdds ?? 0
+            }
+            var rows: [StageTiming] = []
+            for (i, pass) in passes.enumerated() {
+                switch pass {
+                case let .single(stage):
+                    rows.append(StageTiming(name: stages[stage].spec.name, types: [stages[stage].spec.type],
+                                            multAdds: multAdds(stage), seconds: median(samples[i])))
+                case let .fused(dw, pw, first, _):
+                    rows.append(StageTiming(name: dw.spec.name + "+" + pw.spec.name,
+                                            types: [dw.spec.type, pw.spec.type],
+                                            multAdds: multAdds(first) + multAdds(first + 1),
+                                            seconds: median(samples[i])))
+                }
+            }
+            rows.append(StageTiming(name: "AvgPool_1a+Logits", types: [.averagePool, .fullyConnected],
+                                    multAdds: structure.layers.last?.multAdds ?? 0,
+                                    seconds: median(samples[passes.count])))
+            return rows
         }
-        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-        var rows: [StageTiming] = []
-        for (i, stage) in stages.enumerated() {
-            let layer = structure.layers.first { $0.spec.name == stage.spec.name }!
-            rows.append(StageTiming(name: stage.spec.name, type: stage.spec.type, multAdds: layer.multAdds,
-                                    seconds: median(samples[i])))
-        }
-        rows.append(StageTiming(name: "AvgPool_1a+Logits", type: .fullyConnected,
-                                multAdds: structure.layers.last!.multAdds, seconds: median(samples[stages.count])))
-        return rows
     }
 
     /// Checks an 8-bit RGB image's geometry.
@@ -232,7 +256,7 @@ public final class Model {
             preprocessing.run(rgb: rgb, width: width, height: height, rowStride: rowStride,
                               outHeight: side, outWidth: side, into: arena.image.pointer)
             let logits = arena.logits.pointer
-            network.forward(arena.image.pointer, arena: arena, output: logits)
+            network.forward(arena.image.pointer, arena: arena, output: logits, fused: fusesSingleImages)
             Softmax.inPlace(logits, count: numClasses)
             Softmax.topK(logits, count: numClasses, k: topK, emit: emit)
         }
@@ -252,6 +276,8 @@ private struct ImagesJob: PartRunner {
     let parts: Int
 
     func run(part: Int, slot: Int) {
-        network.forward(input + part * imageFloats, arena: arenas[slot], output: logits + part * numClasses)
+        // One thread per image: unfused measured faster.
+        network.forward(input + part * imageFloats, arena: arenas[slot], output: logits + part * numClasses,
+                        fused: false)
     }
 }

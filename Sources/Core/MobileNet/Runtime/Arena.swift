@@ -1,9 +1,10 @@
 import MobileNetKernels
 
 /// Everything one inference at one input size needs, planned and allocated
-/// once: the layer-by-layer shapes and paddings, two ping-pong activation
-/// buffers, per-thread im2col rows, the pooled features, the logits and an
-/// image buffer for preprocessing.
+/// once: the layer-by-layer shapes and paddings, the passes that run them
+/// (fused or not), two ping-pong activation buffers, per-thread scratch
+/// (im2col rows, fused depthwise tiles), the pooled features, the logits and
+/// an image buffer for preprocessing.
 final class Arena {
     struct Step {
         let input: ActivationLayout
@@ -15,6 +16,8 @@ final class Arena {
     let height: Int
     let width: Int
     let steps: [Step]
+    let singlePasses: [Pass]
+    let fusedPasses: [Pass]
     let ping: AlignedBuffer
     let pong: AlignedBuffer
     let scratch: AlignedBuffer
@@ -42,6 +45,12 @@ final class Arena {
             layout = output
         }
         self.steps = steps
+        singlePasses = Pass.plan(stages: stages, steps: steps, fuse: false)
+        fusedPasses = Pass.plan(stages: stages, steps: steps, fuse: true)
+        for case let .fused(_, _, first, tileRows) in fusedPasses {
+            let tile = steps[first].output
+            maxScratch = max(maxScratch, tileRows * tile.width * tile.pixelStride)
+        }
         ping = try AlignedBuffer(count: maxActivation, zeroed: false)
         pong = try AlignedBuffer(count: maxActivation, zeroed: false)
         scratchPerSlot = maxScratch
@@ -75,4 +84,8 @@ final class ArenaCache {
             free.append(arena)
         }
     }
+}
+
+extension Arena {
+    func passes(fused: Bool) -> [Pass] { fused ? fusedPasses : singlePasses }
 }

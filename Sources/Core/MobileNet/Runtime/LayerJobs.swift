@@ -107,3 +107,38 @@ struct GEMMJob: PartRunner {
         }
     }
 }
+
+/// A depthwise stage and the pointwise stage after it (a fused Pass), one
+/// tile of depthwise output rows per part: into the thread's scratch, then
+/// times the pointwise weights straight into the output. Tiles start on
+/// multiples of the GEMM's row block, and every pixel takes the same kernel
+/// path as unfused, so the bits are the same.
+struct FusedJob: PartRunner {
+    let depthwise: DepthwiseStage
+    let pointwise: PointwiseStage
+    let depthwiseStep: Arena.Step
+    let pointwiseStep: Arena.Step
+    let tileRows: Int
+    let input: UnsafePointer<Float>
+    let output: UnsafeMutablePointer<Float>
+    let scratch: UnsafeMutablePointer<Float>
+    let scratchPerSlot: Int
+
+    var parts: Int { (depthwiseStep.output.height + tileRows - 1) / tileRows }
+
+    func run(part: Int, slot: Int) {
+        let tile = depthwiseStep.output
+        let rows = (part * tileRows)..<min((part + 1) * tileRows, tile.height)
+        let buffer = scratch + slot * scratchPerSlot
+        Depthwise3x3.run(stride: depthwise.spec.stride, channels: depthwise.channels, input: input,
+                         inputLayout: depthwiseStep.input, weights: depthwise.weights.pointer,
+                         bias: depthwise.bias.pointer, output: buffer, outputLayout: tile,
+                         padTop: depthwiseStep.padTop, padLeft: depthwiseStep.padLeft, rows: rows,
+                         firstOutputRow: rows.lowerBound)
+        PointwiseGEMM.run(m: rows.count * tile.width, k: pointwise.inputChannels, n: pointwise.outputChannels,
+                          a: buffer, lda: tile.pixelStride, packedB: pointwise.weights.pointer,
+                          bias: pointwise.bias.pointer,
+                          c: output + rows.lowerBound * tile.width * pointwiseStep.output.pixelStride,
+                          ldc: pointwiseStep.output.pixelStride, activation: .relu6)
+    }
+}

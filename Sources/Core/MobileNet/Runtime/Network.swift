@@ -33,51 +33,32 @@ final class Network {
     func parts(_ units: Int) -> Int { max(min(units, pool.threadCount * 6), 1) }
 
     /// Runs one image (NHWC, arena.height x arena.width x 3) and writes
-    /// `logits.numClasses` logits to `output`.
-    /// With `stageSeconds` (stages.count + 1 entries: the last is pooling and
-    /// logits), adds each stage's wall time to it.
+    /// `logits.numClasses` logits to `output`, with the early depthwise and
+    /// pointwise stages fused or not (`Pass`; the bits are the same).
+    /// With `passSeconds` (arena.passes(fused:).count + 1 entries: the last is
+    /// pooling and logits), adds each pass's wall time to it.
     func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>,
-                 stageSeconds: UnsafeMutablePointer<Double>? = nil) {
+                 fused: Bool, passSeconds: UnsafeMutablePointer<Double>? = nil) {
         var source = input
-        var clock = stageSeconds == nil ? 0 : monotonicSeconds()
-        for (index, stage) in stages.enumerated() {
-            if let stageSeconds {
-                let now = monotonicSeconds()
-                if index > 0 { stageSeconds[index - 1] += now - clock }
-                clock = now
-            }
-            let step = arena.steps[index]
+        var clock = passSeconds == nil ? 0 : monotonicSeconds()
+        let passes = arena.passes(fused: fused)
+        for (index, pass) in passes.enumerated() {
             let destination = index % 2 == 0 ? arena.ping.pointer : arena.pong.pointer
-            let src = source
-            switch stage {
-            case let .conv(conv) where conv.isDirect:
-                pool.parallel(DirectConvJob(conv: conv, step: step, input: src, output: destination,
-                                            parts: parts(step.output.height)))
-            case let .conv(conv):
-                pool.parallel(Im2colConvJob(conv: conv, step: step, input: src, output: destination,
-                                            scratch: arena.scratch.pointer, scratchPerSlot: arena.scratchPerSlot,
-                                            parts: parts(step.output.height)))
-            case let .depthwise(dw):
-                pool.parallel(DepthwiseJob(stage: dw, step: step, input: src, output: destination,
-                                           parts: parts(step.output.height)))
-            case let .pointwise(pw):
-                let pixels = step.output.height * step.output.width
-                // Small images, wide layers (7x7x1024): weights dominate the
-                // traffic, so each thread takes its own column panels of them.
-                let byPanels = pw.outputChannels > pixels
-                let units = byPanels ? PointwiseGEMM.panelCount(n: pw.outputChannels)
-                                     : (pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock
-                pool.parallel(GEMMJob(m: pixels, k: pw.inputChannels, n: pw.outputChannels, a: src,
-                                      lda: step.input.pixelStride, packedB: pw.weights.pointer, bias: pw.bias.pointer,
-                                      c: destination, ldc: step.output.pixelStride, activation: .relu6,
-                                      split: byPanels ? .panels : .rows, parts: parts(units)))
+            switch pass {
+            case let .single(stage):
+                run(stage: stage, from: source, to: destination, arena: arena)
+            case let .fused(dw, pw, first, tileRows):
+                pool.parallel(FusedJob(depthwise: dw, pointwise: pw, depthwiseStep: arena.steps[first],
+                                       pointwiseStep: arena.steps[first + 1], tileRows: tileRows,
+                                       input: source, output: destination, scratch: arena.scratch.pointer,
+                                       scratchPerSlot: arena.scratchPerSlot))
             }
             source = UnsafePointer(destination)
-        }
-        if let stageSeconds {
-            let now = monotonicSeconds()
-            stageSeconds[stages.count - 1] += now - clock
-            clock = now
+            if let passSeconds {
+                let now = monotonicSeconds()
+                passSeconds[index] += now - clock
+                clock = now
+            }
         }
         let last = arena.steps[arena.steps.count - 1].output
         GlobalAveragePool.run(input: source, pixels: last.height * last.width, pixelStride: last.pixelStride,
@@ -89,6 +70,35 @@ final class Network {
                               c: arena.logits.pointer, ldc: logits.paddedClasses, activation: .none,
                               split: .panels, parts: parts))
         output.update(from: arena.logits.pointer, count: self.logits.numClasses)
-        if let stageSeconds { stageSeconds[stages.count] += monotonicSeconds() - clock }
+        if let passSeconds { passSeconds[passes.count] += monotonicSeconds() - clock }
+    }
+
+    /// One stage on its own, from `src` to `destination`.
+    private func run(stage index: Int, from src: UnsafePointer<Float>, to destination: UnsafeMutablePointer<Float>,
+                     arena: Arena) {
+        let step = arena.steps[index]
+        switch stages[index] {
+        case let .conv(conv) where conv.isDirect:
+            pool.parallel(DirectConvJob(conv: conv, step: step, input: src, output: destination,
+                                        parts: parts(step.output.height)))
+        case let .conv(conv):
+            pool.parallel(Im2colConvJob(conv: conv, step: step, input: src, output: destination,
+                                        scratch: arena.scratch.pointer, scratchPerSlot: arena.scratchPerSlot,
+                                        parts: parts(step.output.height)))
+        case let .depthwise(dw):
+            pool.parallel(DepthwiseJob(stage: dw, step: step, input: src, output: destination,
+                                       parts: parts(step.output.height)))
+        case let .pointwise(pw):
+            let pixels = step.output.height * step.output.width
+            // Small images, wide layers (7x7x1024): weights dominate the
+            // traffic, so each thread takes its own column panels of them.
+            let byPanels = pw.outputChannels > pixels
+            let units = byPanels ? PointwiseGEMM.panelCount(n: pw.outputChannels)
+                                 : (pixels + PointwiseGEMM.rowBlock - 1) / PointwiseGEMM.rowBlock
+            pool.parallel(GEMMJob(m: pixels, k: pw.inputChannels, n: pw.outputChannels, a: src,
+                                  lda: step.input.pixelStride, packedB: pw.weights.pointer, bias: pw.bias.pointer,
+                                  c: destination, ldc: step.output.pixelStride, activation: .relu6,
+                                  split: byPanels ? .panels : .rows, parts: parts(units)))
+        }
     }
 }
