@@ -157,38 +157,40 @@ if [ -n "$model" ] && [ -f "$model" ]; then pass "model $model"; else fail "no m
 
 strict="-std=c99 -Wall -Wextra -Werror -pedantic"
 
-step "API test (tests/c/test_api.c)"
-api="$build/test_api"
-# shellcheck disable=SC2086
-if run_logged "compile test_api.c ($strict)" "$build/test_api.log" \
-    "$CC" $strict -O1 -g $cflags "$here/test_api.c" -o "$api" $libs $rpath -lpthread -lm; then
-    echo "  running $api $model"
-    "$api" "$model" >"$build/test_api.out" 2>&1
-    rc=$?
-    grep -v '^ ' "$build/test_api.out" | sed 's/^/        /' | tail -n 80
-    summary=$(tail -n 1 "$build/test_api.out")
-    if [ $rc -eq 0 ] && echo "$summary" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
-        pass "test_api: $summary"
-    else
-        fail "test_api (exit $rc): $summary"
+# c_test NAME SHOW [LIBS...]: compiles tests/c/NAME.c, runs it on the model and
+# expects its last line to be "N passed, 0 failed". SHOW is "all" to print its
+# whole output, "failures" for only its unindented lines (failures, summary).
+c_test() {
+    local name=$1 show=$2
+    shift 2
+    local exe="$build/$name"
+    # shellcheck disable=SC2086
+    if run_logged "compile $name.c ($strict)" "$build/$name.log" \
+        "$CC" $strict -O1 -g $cflags "$here/$name.c" -o "$exe" $libs $rpath "$@"; then
+        echo "  running $exe $model"
+        "$exe" "$model" >"$build/$name.out" 2>&1
+        local rc=$?
+        if [ "$show" = all ]; then
+            sed 's/^/      /' "$build/$name.out"
+        else
+            grep -v '^ ' "$build/$name.out" | sed 's/^/        /' | tail -n 80
+        fi
+        local summary
+        summary=$(tail -n 1 "$build/$name.out")
+        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+            pass "$name: $summary"
+        else
+            fail "$name (exit $rc): $summary"
+        fi
     fi
-fi
+}
+
+step "API test (tests/c/test_api.c)"
+api="$build/test_api"  # run again under valgrind below
+c_test test_api failures -lpthread -lm
 
 step "no allocation per inference (tests/c/test_no_alloc.c)"
-noalloc="$build/test_no_alloc"
-# shellcheck disable=SC2086
-if run_logged "compile test_no_alloc.c ($strict)" "$build/test_no_alloc.log" \
-    "$CC" $strict -O1 -g $cflags "$here/test_no_alloc.c" -o "$noalloc" $libs $rpath; then
-    "$noalloc" "$model" >"$build/test_no_alloc.out" 2>&1
-    rc=$?
-    sed 's/^/      /' "$build/test_no_alloc.out"
-    summary=$(tail -n 1 "$build/test_no_alloc.out")
-    if [ $rc -eq 0 ] && echo "$summary" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
-        pass "test_no_alloc: $summary"
-    else
-        fail "test_no_alloc (exit $rc): $summary"
-    fi
-fi
+c_test test_no_alloc all
 
 step "example (examples/c/classify.c)"
 classify="$build/classify"

@@ -201,10 +201,10 @@ public final class Model {
                 case let .single(stage):
                     rows.append(StageTiming(name: stages[stage].spec.name, types: [stages[stage].spec.type],
                                             multAdds: multAdds(stage), seconds: median(samples[i])))
-                case let .fused(dw, pw, first, _):
-                    rows.append(StageTiming(name: dw.spec.name + "+" + pw.spec.name,
-                                            types: [dw.spec.type, pw.spec.type],
-                                            multAdds: multAdds(first) + multAdds(first + 1),
+                case let .fused(pair):
+                    let dw = pair.depthwise.spec, pw = pair.pointwise.spec
+                    rows.append(StageTiming(name: dw.name + "+" + pw.name, types: [dw.type, pw.type],
+                                            multAdds: multAdds(pair.first) + multAdds(pair.first + 1),
                                             seconds: median(samples[i])))
                 }
             }

@@ -47,9 +47,9 @@ final class Arena {
         self.steps = steps
         singlePasses = Pass.plan(stages: stages, steps: steps, fuse: false)
         fusedPasses = Pass.plan(stages: stages, steps: steps, fuse: true)
-        for case let .fused(_, _, first, tileRows) in fusedPasses {
-            let tile = steps[first].output
-            maxScratch = max(maxScratch, tileRows * tile.width * tile.pixelStride)
+        for case let .fused(pair) in fusedPasses {
+            let tile = steps[pair.first].output
+            maxScratch = max(maxScratch, pair.tileRows * tile.width * tile.pixelStride)
         }
         ping = try AlignedBuffer(count: maxActivation, zeroed: false)
         pong = try AlignedBuffer(count: maxActivation, zeroed: false)

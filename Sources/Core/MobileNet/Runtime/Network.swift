@@ -11,8 +11,9 @@ func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// The loaded network's forward pass: each stage split by output rows across
-/// the thread pool, one image at a time.
+/// The loaded network's forward pass, one image at a time: each pass (a
+/// stage, or a fused depthwise + pointwise pair) split into parts across the
+/// thread pool.
 final class Network {
     let stages: [Stage]
     let logits: LogitsStage
@@ -47,9 +48,10 @@ final class Network {
             switch pass {
             case let .single(stage):
                 run(stage: stage, from: source, to: destination, arena: arena)
-            case let .fused(dw, pw, first, tileRows):
-                pool.parallel(FusedJob(depthwise: dw, pointwise: pw, depthwiseStep: arena.steps[first],
-                                       pointwiseStep: arena.steps[first + 1], tileRows: tileRows,
+            case let .fused(pair):
+                pool.parallel(FusedJob(depthwise: pair.depthwise, pointwise: pair.pointwise,
+                                       depthwiseStep: arena.steps[pair.first], pointwiseStep: arena.steps[pair.first + 1],
+                                       tileRows: pair.tileRows,
                                        input: source, output: destination, scratch: arena.scratch.pointer,
                                        scratchPerSlot: arena.scratchPerSlot))
             }

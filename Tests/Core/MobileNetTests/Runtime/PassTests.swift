@@ -23,7 +23,7 @@ final class PassTests: XCTestCase {
         let model = try Model.from(TestModelFile(alpha: 1.0, classes: 10).bytes())
         let arena = try model.network.makeArena(height: 224, width: 224)
         let fused = arena.passes(fused: true).compactMap { pass -> String? in
-            if case let .fused(dw, pw, _, _) = pass { return dw.spec.name + "+" + pw.spec.name }
+            if case let .fused(pair) = pass { return pair.depthwise.spec.name + "+" + pair.pointwise.spec.name }
             return nil
         }
         XCTAssertEqual(fused, (1...5).map { "Conv2d_\($0)_depthwise+Conv2d_\($0)_pointwise" })
