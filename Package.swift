@@ -1,19 +1,40 @@
 // swift-tools-version:6.0
-import Foundation
 import PackageDescription
 
-// The kernels are compiled for a target CPU: without one, SIMD fused multiply-adds
-// become per-lane libm calls. MOBILENET_PORTABLE=1 builds for the baseline ISA.
-let portable = ProcessInfo.processInfo.environment["MOBILENET_PORTABLE"] == "1"
-#if arch(x86_64)
-let targetCPU: [String] = portable ? [] : ["-target-cpu", "haswell"]  // AVX2 + FMA
-#else
-let targetCPU: [String] = []  // arm64: NEON is baseline
-#endif
+// Kernels by data type and ISA tier (Sources/Core/Kernels/F32/<tier>), each
+// tier a module with its own target CPU: Swift compiles one target CPU per
+// module, and AVX-512 code built for another CPU crashes the compiler
+// (shared notes). All tiers go into one libmobilenet.so; the runtime picks
+// the best the CPU and OS support at load (KernelSelection), capped by
+// MOBILENET_MAX_ISA. Kernels run unchecked and always optimized (also in
+// debug builds, so the tests run at speed); everything that validates input
+// stays checked. Without FMA in the target, SIMD multiply-adds become libm
+// calls, so MOBILENET_FMA tells the shared SIMD8 code whether to use them.
+let unchecked: [String] = ["-Ounchecked", "-enforce-exclusivity=unchecked"]
 
-// Kernels run unchecked and always optimized (also in debug builds, so the tests
-// run at speed); everything that validates input stays checked.
-let kernelFlags: [String] = ["-Ounchecked", "-enforce-exclusivity=unchecked"] + targetCPU
+func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool) -> Target {
+    .target(
+        name: name,
+        dependencies: ["MobileNetKernelInterface"],
+        path: "Sources/Core/Kernels/F32/" + folder,
+        swiftSettings: [.unsafeFlags(unchecked + (targetCPU.map { ["-target-cpu", $0] } ?? []))]
+            + (fma ? [.define("MOBILENET_FMA")] : [])
+    )
+}
+
+#if arch(x86_64)
+let tierTargets: [Target] = [
+    kernelTier("MobileNetF32Generic", "Generic", targetCPU: nil, fma: false),   // SSE2
+    kernelTier("MobileNetF32AVX2", "AVX2", targetCPU: "haswell", fma: true),    // AVX2 + FMA
+    kernelTier("MobileNetF32AVX512", "AVX512", targetCPU: "cascadelake", fma: true),  // AVX-512 + VNNI
+    .systemLibrary(name: "CPUFeatureProbe", path: "Sources/Core/Kernels/CPUFeatures"),
+]
+#else
+let tierTargets: [Target] = [
+    kernelTier("MobileNetF32Generic", "Generic", targetCPU: nil, fma: true),    // arm64: NEON, FMA baseline
+]
+#endif
+let tierNames: [Target.Dependency] = tierTargets.map { .target(name: $0.name) }
 
 let package = Package(
     name: "libmobilenet",
@@ -27,13 +48,13 @@ let package = Package(
     targets: [
         // Core layer: pure Swift, no Foundation, no C types in its interface.
         .target(
-            name: "MobileNetKernels",
-            path: "Sources/Core/Kernels",
-            swiftSettings: [.unsafeFlags(kernelFlags)] + (targetCPU.isEmpty ? [] : [.define("MOBILENET_KERNELS_AVX2_FMA")])
+            name: "MobileNetKernelInterface",
+            path: "Sources/Core/Kernels/Interface"
         ),
+    ] + tierTargets + [
         .target(
             name: "MobileNet",
-            dependencies: ["MobileNetKernels"],
+            dependencies: ["MobileNetKernelInterface"] + tierNames,
             path: "Sources/Core/MobileNet"
         ),
         // C ABI layer: @_cdecl wrappers only; built into libmobilenet.so.
@@ -61,12 +82,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KernelsTests",
-            dependencies: ["MobileNetKernels"],
+            dependencies: ["MobileNet", "MobileNetKernelInterface"] + tierNames,
             path: "Tests/Core/KernelsTests"
         ),
         .testTarget(
             name: "MobileNetTests",
-            dependencies: ["MobileNet", "MobileNetKernels"],
+            dependencies: ["MobileNet", "MobileNetKernelInterface"],
             path: "Tests/Core/MobileNetTests"
         ),
         .testTarget(

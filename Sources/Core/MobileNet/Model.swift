@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import MobileNetKernelInterface
 
 /// How a model is loaded.
 public struct LoadOptions: Sendable {
@@ -11,10 +12,15 @@ public struct LoadOptions: Sendable {
     public var numThreads: Int = 0
     /// Central crop kept by `classify` (0, 1].
     public var cropFraction: Double = Preprocessing.defaultCropFraction
+    /// The fastest kernel tier to use: nil = the best this CPU runs. Either
+    /// way MOBILENET_MAX_ISA caps it, and a tier the CPU lacks is an error.
+    public var maxTier: ISATier? = nil
 
-    public init(numThreads: Int = 0, cropFraction: Double = Preprocessing.defaultCropFraction) {
+    public init(numThreads: Int = 0, cropFraction: Double = Preprocessing.defaultCropFraction,
+                maxTier: ISATier? = nil) {
         self.numThreads = numThreads
         self.cropFraction = cropFraction
+        self.maxTier = maxTier
     }
 
     func validate() throws {
@@ -42,6 +48,8 @@ public final class Model {
     public var numClasses: Int { architecture.numClasses }
     public var labels: [String]? { metadata.labels }
     public var threadCount: Int { network.pool.threadCount }
+    /// The instruction-set tier of the kernels this model runs on.
+    public var kernelTier: ISATier { network.kernels.tier }
 
     /// Loads a safetensors model file (read, not mapped; see ByteSource).
     public convenience init(path: String, options: LoadOptions = LoadOptions()) throws {
@@ -56,26 +64,59 @@ public final class Model {
         try self.init(source: MemoryByteSource(bytes: bytes), options: options)
     }
 
-    private init(source: ByteSource, options: LoadOptions) throws {
-        try CPUSupport.check()
+    private convenience init(source: ByteSource, options: LoadOptions) throws {
+        let tier = try Model.tier(options)
         let header = try SafeTensorsHeader.read(from: source)
-        metadata = try ModelMetadata(header.metadata)
+        let metadata = try ModelMetadata(header.metadata)
+        let architecture: Architecture
         do {
             architecture = try Architecture(variant: metadata.variant, widthMultiplier: metadata.widthMultiplier,
                                             numClasses: metadata.numClasses)
         } catch let error as MobileNetError {
             throw MobileNetError.format("metadata describes an invalid network: \(error.message)")
         }
-        let loader = WeightLoader(source: source, header: header, architecture: architecture,
-                                  epsilon: metadata.batchNormEpsilon)
-        try loader.checkTensorSet()
-        let (stages, logits) = try loader.buildStages()
+        let parameters = SafeTensorsParameters(source: source, header: header)
+        try parameters.checkTensorSet(architecture)
+        try self.init(architecture: architecture, metadata: metadata, parameters: parameters, tier: tier,
+                      options: options)
+    }
+
+    /// Compiles canonical parameters (from a file, or held in memory) for one
+    /// tier: the one path every model takes.
+    init(architecture: Architecture, metadata: ModelMetadata, parameters: ParameterReader, tier: ISATier,
+         options: LoadOptions) throws {
+        self.architecture = architecture
+        self.metadata = metadata
+        let kernels = KernelSelection.kernels(tier)
+        let layers = try NetworkCompiler.compile(architecture, parameters: parameters, kernels: kernels,
+                                                 epsilon: metadata.batchNormEpsilon)
         let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
-        network = Network(stages: stages, logits: logits, pool: try ThreadPool(threadCount: threads))
-        // A batch run holds one arena per thread; keep that many for reuse.
-        arenas = ArenaCache(maxKept: max(8, threads + 2))
+        network = Network(layers: layers, kernels: kernels, pool: try ThreadPool(threadCount: threads),
+                          numClasses: architecture.numClasses)
+        // A batch run holds one arena per thread, and concurrent callers one
+        // each: keep at least threads + 2 arenas of the model's resolution,
+        // and any mix of sizes up to 128 MiB (18 arenas at 1.0/224).
+        let resolutionBytes = network.arenaBytes(height: metadata.resolution, width: metadata.resolution)
+        let (budget, overflow) = resolutionBytes.multipliedReportingOverflow(by: threads + 2)
+        arenas = ArenaCache(budgetBytes: max(overflow ? Int.max : budget, Model.minimumArenaBudget))
         preprocessing = Preprocessing(cropFraction: options.cropFraction, mean: metadata.inputMean,
                                       scale: metadata.inputScale)
+    }
+
+    /// Arenas of any sizes are kept up to this many bytes (see the header).
+    public static let minimumArenaBudget = 128 << 20
+
+    /// The tier a load with `options` gets.
+    static func tier(_ options: LoadOptions) throws -> ISATier {
+        var tier = try KernelSelection.tierForLoad()
+        if let requested = options.maxTier {
+            guard KernelSelection.supportedTiers.contains(requested) else {
+                throw MobileNetError(.unsupported, "this CPU cannot run the \(requested.name) kernels (it runs: "
+                                     + KernelSelection.supportedTiers.map(\.name).joined(separator: ", ") + ")")
+            }
+            tier = min(tier, requested)
+        }
+        return tier
     }
 
     /// The network's structure at the resolution it was trained at.
@@ -167,51 +208,36 @@ public final class Model {
     }
 
     /// Whether a single image runs with fused depthwise + pointwise passes:
-    /// with more than one thread, where fusion measured faster (see `Pass`).
+    /// with more than one thread, where fusion measured faster (see
+    /// FusedDepthwisePointwise).
     var fusesSingleImages: Bool { network.pool.threadCount > 1 }
 
     /// Times each pass over `iterations` runs of one image at height x width
-    /// (after one warm-up run) and returns the per-pass medians; the last
-    /// row is pooling plus the logits layer. `fused` false (the default)
-    /// times every layer on its own; true times the passes as a
-    /// multi-threaded run makes them.
+    /// (after one warm-up run) and returns the per-pass medians. `fused`
+    /// false (the default) times every layer on its own; true times the
+    /// passes as a multi-threaded run makes them.
     public func profile(height: Int, width: Int, iterations: Int, fused: Bool = false) throws -> [StageTiming] {
         guard (1...10_000).contains(iterations) else { throw MobileNetError.invalid("iterations outside 1...10000") }
         let structure = try NetworkInfo(architecture: architecture, height: height, width: width)
-        let stages = network.stages
         let input = [Float](repeating: 0.25, count: height * width * 3)
-        var logits = [Float](repeating: 0, count: numClasses)
         return try withArena(height: height, width: width) { arena in
-            let passes = arena.passes(fused: fused)
-            var samples = [[Double]](repeating: [], count: passes.count + 1)
-            var seconds = [Double](repeating: 0, count: passes.count + 1)
-            network.forward(input, arena: arena, output: &logits, fused: fused)
+            let plan = arena.plan(fused: fused)
+            var samples = [[Double]](repeating: [], count: plan.passes.count)
+            var seconds = [Double](repeating: 0, count: plan.passes.count)
+            network.forward(input, arena: arena, output: nil, fused: fused)
             for _ in 0..<iterations {
                 for i in seconds.indices { seconds[i] = 0 }
-                network.forward(input, arena: arena, output: &logits, fused: fused, passSeconds: &seconds)
+                network.forward(input, arena: arena, output: nil, fused: fused, passSeconds: &seconds)
                 for i in seconds.indices { samples[i].append(seconds[i]) }
             }
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-            func multAdds(_ stage: Int) -> Int {
-                structure.layers.first { $0.spec.name == stages[stage].spec.name }?.multAdds ?? 0
+            return plan.passes.enumerated().map { i, pass in
+                let layers = plan.layers(of: pass)
+                return StageTiming(name: layers.map { structure.layers[$0].spec.name }.joined(separator: "+"),
+                                   types: layers.map { structure.layers[$0].spec.type },
+                                   multAdds: layers.reduce(0) { $0 + structure.layers[$1].multAdds },
+                                   seconds: median(samples[i]))
             }
-            var rows: [StageTiming] = []
-            for (i, pass) in passes.enumerated() {
-                switch pass {
-                case let .single(stage):
-                    rows.append(StageTiming(name: stages[stage].spec.name, types: [stages[stage].spec.type],
-                                            multAdds: multAdds(stage), seconds: median(samples[i])))
-                case let .fused(pair):
-                    let dw = pair.depthwise.spec, pw = pair.pointwise.spec
-                    rows.append(StageTiming(name: dw.name + "+" + pw.name, types: [dw.type, pw.type],
-                                            multAdds: multAdds(pair.first) + multAdds(pair.first + 1),
-                                            seconds: median(samples[i])))
-                }
-            }
-            rows.append(StageTiming(name: "AvgPool_1a+Logits", types: [.averagePool, .fullyConnected],
-                                    multAdds: structure.layers.last?.multAdds ?? 0,
-                                    seconds: median(samples[passes.count])))
-            return rows
         }
     }
 
@@ -255,8 +281,7 @@ public final class Model {
         try withArena(height: side, width: side) { arena in
             preprocessing.run(rgb: rgb, width: width, height: height, rowStride: rowStride,
                               outHeight: side, outWidth: side, into: arena.image.pointer)
-            let logits = arena.logits.pointer
-            network.forward(arena.image.pointer, arena: arena, output: logits, fused: fusesSingleImages)
+            let logits = network.forward(arena.image.pointer, arena: arena, output: nil, fused: fusesSingleImages)
             Softmax.inPlace(logits, count: numClasses)
             Softmax.topK(logits, count: numClasses, k: topK, emit: emit)
         }

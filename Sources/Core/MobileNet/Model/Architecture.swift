@@ -27,13 +27,17 @@ public enum LayerType: Int, Sendable {
     case averagePool = 3
     case fullyConnected = 4
 
-    public var name: String {
+    /// The paper's name for the type (Table 2), e.g. "Conv DW 3x3".
+    public var name: String { kind.displayName }
+
+    /// The one place that maps the public tag to the type that knows the kind.
+    var kind: any LayerKind.Type {
         switch self {
-        case .conv3x3: return "Conv 3x3"
-        case .depthwise3x3: return "Conv DW 3x3"
-        case .pointwise1x1: return "Conv 1x1"
-        case .averagePool: return "Avg Pool"
-        case .fullyConnected: return "FC"
+        case .conv3x3: return Conv3x3Layer.self
+        case .depthwise3x3: return Depthwise3x3Layer.self
+        case .pointwise1x1: return Pointwise1x1Layer.self
+        case .averagePool: return AveragePoolLayer.self
+        case .fullyConnected: return LogitsLayer.self
         }
     }
 }
@@ -47,13 +51,11 @@ public struct LayerSpec: Sendable {
     public let outputChannels: Int
 
     /// Weights, as the paper counts parameters (no biases, no BatchNorm).
-    public var weightCount: Int {
-        switch type {
-        case .conv3x3: return 9 * inputChannels * outputChannels
-        case .depthwise3x3: return 9 * inputChannels
-        case .pointwise1x1, .fullyConnected: return inputChannels * outputChannels
-        case .averagePool: return 0
-        }
+    public var weightCount: Int { type.kind.weightCount(self) }
+
+    /// Shapes and padding at an input of height x width (the one shape inference).
+    public func geometry(inputHeight: Int, inputWidth: Int) -> LayerGeometry {
+        type.kind.geometry(self, inputHeight: inputHeight, inputWidth: inputWidth)
     }
 }
 

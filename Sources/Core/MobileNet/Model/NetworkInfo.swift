@@ -34,27 +34,10 @@ public struct NetworkInfo: Sendable {
         var h = height, w = width
         var rows: [LayerInfo] = []
         for spec in architecture.layers {
-            let outH: Int, outW: Int, macs: Int
-            switch spec.type {
-            case .conv3x3, .depthwise3x3:
-                outH = SamePadding(input: h, stride: spec.stride).output
-                outW = SamePadding(input: w, stride: spec.stride).output
-                let perPixel = spec.type == .conv3x3 ? 9 * spec.inputChannels * spec.outputChannels
-                                                     : 9 * spec.inputChannels
-                macs = outH * outW * perPixel
-            case .pointwise1x1:
-                outH = h; outW = w
-                macs = h * w * spec.inputChannels * spec.outputChannels
-            case .averagePool:
-                outH = 1; outW = 1
-                macs = 0
-            case .fullyConnected:
-                outH = 1; outW = 1
-                macs = spec.inputChannels * spec.outputChannels
-            }
-            rows.append(LayerInfo(spec: spec, inputHeight: h, inputWidth: w, outputHeight: outH,
-                                  outputWidth: outW, multAdds: macs))
-            h = outH; w = outW
+            let shape = spec.geometry(inputHeight: h, inputWidth: w)
+            rows.append(LayerInfo(spec: spec, inputHeight: h, inputWidth: w, outputHeight: shape.outputHeight,
+                                  outputWidth: shape.outputWidth, multAdds: spec.type.kind.multAdds(spec, shape)))
+            h = shape.outputHeight; w = shape.outputWidth
         }
         layers = rows
     }

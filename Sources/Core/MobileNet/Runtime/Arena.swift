@@ -1,78 +1,70 @@
-import MobileNetKernels
+import MobileNetKernelInterface
 
 /// Everything one inference at one input size needs, planned and allocated
-/// once: the layer-by-layer shapes and paddings, the passes that run them
-/// (fused or not), two ping-pong activation buffers, per-thread scratch
-/// (im2col rows, fused depthwise tiles), the pooled features, the logits and
-/// an image buffer for preprocessing.
+/// once: the unfused and fused execution plans, one slab holding every
+/// pass's output (at the planned offsets; the two plans share it), per-thread
+/// scratch (im2col rows, fused depthwise tiles) and an image buffer for
+/// preprocessing.
 final class Arena {
-    struct Step {
-        let input: ActivationLayout
-        let output: ActivationLayout
-        let padTop: Int
-        let padLeft: Int
-    }
-
     let height: Int
     let width: Int
-    let steps: [Step]
-    let singlePasses: [Pass]
-    let fusedPasses: [Pass]
-    let ping: AlignedBuffer
-    let pong: AlignedBuffer
+    let singlePlan: ExecutionPlan
+    let fusedPlan: ExecutionPlan
+    let slab: AlignedBuffer
     let scratch: AlignedBuffer
     let scratchPerSlot: Int
-    let pooled: AlignedBuffer
-    let logits: AlignedBuffer
     let image: AlignedBuffer
+    /// What this arena holds, for the cache's byte budget.
+    let bytes: Int
 
-    init(stages: [Stage], logits: LogitsStage, height: Int, width: Int, slots: Int) throws {
+    init(layers: [any Operator], height: Int, width: Int, slots: Int, rowBlock: Int) throws {
         self.height = height
         self.width = width
-        var steps: [Step] = []
-        var layout = ActivationLayout(height: height, width: width, pixelStride: 3)
-        var maxActivation = 0, maxScratch = 0
-        for stage in stages {
-            let stride = stage.spec.stride
-            let rows = SamePadding(input: layout.height, stride: stride)
-            let cols = SamePadding(input: layout.width, stride: stride)
-            let output = ActivationLayout(height: rows.output, width: cols.output, pixelStride: stage.outputPixelStride)
-            steps.append(Step(input: layout, output: output, padTop: rows.before, padLeft: cols.before))
-            maxActivation = max(maxActivation, output.height * output.width * output.pixelStride)
-            if case let .conv(conv) = stage {
-                maxScratch = max(maxScratch, output.width * 9 * conv.inputChannels)
-            }
-            layout = output
-        }
-        self.steps = steps
-        singlePasses = Pass.plan(stages: stages, steps: steps, fuse: false)
-        fusedPasses = Pass.plan(stages: stages, steps: steps, fuse: true)
-        for case let .fused(pair) in fusedPasses {
-            let tile = steps[pair.first].output
-            maxScratch = max(maxScratch, pair.tileRows * tile.width * tile.pixelStride)
-        }
-        ping = try AlignedBuffer(count: maxActivation, zeroed: false)
-        pong = try AlignedBuffer(count: maxActivation, zeroed: false)
-        scratchPerSlot = maxScratch
-        scratch = try AlignedBuffer(count: maxScratch * slots, zeroed: false)
-        pooled = try AlignedBuffer(count: logits.inputChannels)
-        self.logits = try AlignedBuffer(count: logits.paddedClasses)
+        singlePlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: false, rowBlock: rowBlock)
+        fusedPlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: true, rowBlock: rowBlock)
+        let floats = Arena.floats(singlePlan, fusedPlan, height: height, width: width, slots: slots)
+        slab = try AlignedBuffer(count: floats.slab, zeroed: false)
+        scratchPerSlot = floats.scratchPerSlot
+        scratch = try AlignedBuffer(count: floats.scratchPerSlot * slots, zeroed: false)
         image = try AlignedBuffer(count: height * width * 3, zeroed: false)
+        bytes = 4 * (floats.slab + floats.scratchPerSlot * slots + height * width * 3)
     }
+
+    private static func floats(_ a: ExecutionPlan, _ b: ExecutionPlan, height: Int, width: Int,
+                               slots: Int) -> (slab: Int, scratchPerSlot: Int) {
+        (max(a.slabFloats, b.slabFloats), max(a.scratchPerSlot, b.scratchPerSlot))
+    }
+
+    /// Bytes an arena at this size would hold, without allocating it.
+    static func bytes(layers: [any Operator], height: Int, width: Int, slots: Int, rowBlock: Int) -> Int {
+        let a = ExecutionPlan(layers: layers, height: height, width: width, fuse: false, rowBlock: rowBlock)
+        let b = ExecutionPlan(layers: layers, height: height, width: width, fuse: true, rowBlock: rowBlock)
+        let floats = Arena.floats(a, b, height: height, width: width, slots: slots)
+        return 4 * (floats.slab + floats.scratchPerSlot * slots + height * width * 3)
+    }
+
+    func plan(fused: Bool) -> ExecutionPlan { fused ? fusedPlan : singlePlan }
+
+    var scratchArea: Scratch { Scratch(base: scratch.pointer, perSlot: scratchPerSlot) }
 }
 
-/// Arenas kept for reuse, so that after the first inference at a size, later
-/// ones allocate nothing. Concurrent callers each take their own arena.
+/// Arenas kept for reuse, so that after the first inference at a size later
+/// ones allocate nothing; concurrent callers each take their own. Bounded by
+/// bytes, not count: it keeps the most recently used arenas while their sum
+/// stays within `budgetBytes`, and frees an arena larger than the budget
+/// after its call (eight 2048x2048 runs once left 3 GB resident).
 final class ArenaCache {
-    let maxKept: Int
+    let budgetBytes: Int
     private let mutex = PThreadMutex()
-    private var free: [Arena] = []
+    private var free: [Arena] = []  // least recently returned first
+    private var cachedBytes = 0
 
-    init(maxKept: Int) { self.maxKept = maxKept }
+    init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
 
     func take(height: Int, width: Int, make: () throws -> Arena) throws -> Arena {
         let cached: Arena? = mutex.withLock {
             guard let i = free.lastIndex(where: { $0.height == height && $0.width == width }) else { return nil }
+            cachedBytes -= free[i].bytes
             return free.remove(at: i)
         }
         return try cached ?? make()
@@ -80,12 +72,12 @@ final class ArenaCache {
 
     func give(_ arena: Arena) {
         mutex.withLock {
-            if free.count >= maxKept { free.removeFirst() }
+            guard arena.bytes <= budgetBytes else { return }
             free.append(arena)
+            cachedBytes += arena.bytes
+            while cachedBytes > budgetBytes {
+                cachedBytes -= free.removeFirst().bytes
+            }
         }
     }
-}
-
-extension Arena {
-    func passes(fused: Bool) -> [Pass] { fused ? fusedPasses : singlePasses }
 }

@@ -4,6 +4,8 @@
 // result is output pixel (oy, j): 9 taps x `channels` values, tap-major like
 // TensorFlow's HWIO weights; taps in the SAME padding are zeros.
 
+import MobileNetKernelInterface
+
 public enum Im2col3x3 {
     public static func row(input: UnsafePointer<Float>, layout: ActivationLayout, channels: Int,
                            oy: Int, outputWidth: Int, stride: Int, padTop: Int, padLeft: Int,

@@ -1,5 +1,7 @@
 // Mean over all pixels of each channel, summed in pixel order.
 
+import MobileNetKernelInterface
+
 public enum GlobalAveragePool {
     public static func run(input: UnsafePointer<Float>, pixels: Int, pixelStride: Int, channels: Int,
                            output: UnsafeMutablePointer<Float>) {

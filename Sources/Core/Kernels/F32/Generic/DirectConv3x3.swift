@@ -1,4 +1,4 @@
-// A full 3x3 convolution + bias + ReLU6 for inputs with few channels (the
+// A full 3x3 convolution + bias + clamp (ReLU6) for inputs with few channels (the
 // first layer's RGB), broadcasting each pixel's 9 x C inputs against dense
 // weights ((tap * C + c) x outputChannels). A pixel's inputs are three runs of
 // 3 x C contiguous floats (one per kernel row), so interior pixels read them
@@ -7,6 +7,8 @@
 // independent FMA chains, so the 27-long sums are not bound by FMA latency.
 // Accumulation order is the GEMM's: tap-major, then channel, for every pixel.
 
+import MobileNetKernelInterface
+
 public enum DirectConv3x3 {
     public static let maxInputChannels = 4
 
@@ -14,7 +16,7 @@ public enum DirectConv3x3 {
                            input: UnsafePointer<Float>, inputLayout: ActivationLayout,
                            weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                            output: UnsafeMutablePointer<Float>, outputLayout: ActivationLayout,
-                           stride: Int, padTop: Int, padLeft: Int, rows: Range<Int>) {
+                           stride: Int, padTop: Int, padLeft: Int, rows: Range<Int>, clamp: Clamp) {
         let run = 3 * cin
         let outW = outputLayout.width, outPS = outputLayout.pixelStride
         let inW = inputLayout.width, inH = inputLayout.height, inPS = inputLayout.pixelStride
@@ -44,10 +46,10 @@ public enum DirectConv3x3 {
                     let w0 = window(oy, ox, g0)
                     if ox + 1 < outW {
                         twoPixels(run: run, w0, window(oy, ox + 1, g1), weights: weights, bias: bias,
-                                  n: outputChannels, out0: out0, out1: out0 + outPS)
+                                  n: outputChannels, out0: out0, out1: out0 + outPS, clamp: clamp)
                         ox += 2
                     } else {
-                        onePixel(run: run, w0, weights: weights, bias: bias, n: outputChannels, out: out0)
+                        onePixel(run: run, w0, weights: weights, bias: bias, n: outputChannels, out: out0, clamp: clamp)
                         ox += 1
                     }
                 }
@@ -90,7 +92,7 @@ public enum DirectConv3x3 {
     @inline(__always)
     static func twoPixels(run: Int, _ p: Window, _ q: Window, weights: UnsafePointer<Float>,
                           bias: UnsafePointer<Float>, n: Int, out0: UnsafeMutablePointer<Float>,
-                          out1: UnsafeMutablePointer<Float>) {
+                          out1: UnsafeMutablePointer<Float>, clamp: Clamp) {
         var co = 0
         while co + 32 <= n {
             var a0 = Vec8(), a1 = Vec8(), a2 = Vec8(), a3 = Vec8()
@@ -100,17 +102,17 @@ public enum DirectConv3x3 {
                 for t in 0..<run {
                     let w0 = load8(w), w1 = load8(w + 8), w2 = load8(w + 16), w3 = load8(w + 24)
                     let xv = Vec8(repeating: x[t]), yv = Vec8(repeating: y[t])
-                    a0.addProduct(xv, w0); a1.addProduct(xv, w1); a2.addProduct(xv, w2); a3.addProduct(xv, w3)
-                    b0.addProduct(yv, w0); b1.addProduct(yv, w1); b2.addProduct(yv, w2); b3.addProduct(yv, w3)
+                    a0.fmadd(xv, w0); a1.fmadd(xv, w1); a2.fmadd(xv, w2); a3.fmadd(xv, w3)
+                    b0.fmadd(yv, w0); b1.fmadd(yv, w1); b2.fmadd(yv, w2); b3.fmadd(yv, w3)
                     w += n
                 }
             }
             kernelRow(p.rows.0, q.rows.0); kernelRow(p.rows.1, q.rows.1); kernelRow(p.rows.2, q.rows.2)
             let c0 = load8(bias + co), c1 = load8(bias + co + 8), c2 = load8(bias + co + 16), c3 = load8(bias + co + 24)
-            store8(relu6(a0 + c0), out0 + co); store8(relu6(a1 + c1), out0 + co + 8)
-            store8(relu6(a2 + c2), out0 + co + 16); store8(relu6(a3 + c3), out0 + co + 24)
-            store8(relu6(b0 + c0), out1 + co); store8(relu6(b1 + c1), out1 + co + 8)
-            store8(relu6(b2 + c2), out1 + co + 16); store8(relu6(b3 + c3), out1 + co + 24)
+            store8(clamped(a0 + c0, clamp), out0 + co); store8(clamped(a1 + c1, clamp), out0 + co + 8)
+            store8(clamped(a2 + c2, clamp), out0 + co + 16); store8(clamped(a3 + c3, clamp), out0 + co + 24)
+            store8(clamped(b0 + c0, clamp), out1 + co); store8(clamped(b1 + c1, clamp), out1 + co + 8)
+            store8(clamped(b2 + c2, clamp), out1 + co + 16); store8(clamped(b3 + c3, clamp), out1 + co + 24)
             co += 32
         }
         while co < n {
@@ -119,33 +121,33 @@ public enum DirectConv3x3 {
             @inline(__always) func kernelRow(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) {
                 for t in 0..<run {
                     let w0 = load8(w)
-                    a0.addProduct(Vec8(repeating: x[t]), w0)
-                    b0.addProduct(Vec8(repeating: y[t]), w0)
+                    a0.fmadd(Vec8(repeating: x[t]), w0)
+                    b0.fmadd(Vec8(repeating: y[t]), w0)
                     w += n
                 }
             }
             kernelRow(p.rows.0, q.rows.0); kernelRow(p.rows.1, q.rows.1); kernelRow(p.rows.2, q.rows.2)
-            store8(relu6(a0 + load8(bias + co)), out0 + co)
-            store8(relu6(b0 + load8(bias + co)), out1 + co)
+            store8(clamped(a0 + load8(bias + co), clamp), out0 + co)
+            store8(clamped(b0 + load8(bias + co), clamp), out1 + co)
             co += 8
         }
     }
 
     @inline(__always)
     static func onePixel(run: Int, _ p: Window, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                         n: Int, out: UnsafeMutablePointer<Float>) {
+                         n: Int, out: UnsafeMutablePointer<Float>, clamp: Clamp) {
         var co = 0
         while co < n {
             var a0 = Vec8()
             var w = weights + co
             @inline(__always) func kernelRow(_ x: UnsafePointer<Float>) {
                 for t in 0..<run {
-                    a0.addProduct(Vec8(repeating: x[t]), load8(w))
+                    a0.fmadd(Vec8(repeating: x[t]), load8(w))
                     w += n
                 }
             }
             kernelRow(p.rows.0); kernelRow(p.rows.1); kernelRow(p.rows.2)
-            store8(relu6(a0 + load8(bias + co)), out + co)
+            store8(clamped(a0 + load8(bias + co), clamp), out + co)
             co += 8
         }
     }

@@ -1,0 +1,1 @@
+../Generic/Depthwise3x3.swift

@@ -1,0 +1,1 @@
+../Generic/DirectConv3x3.swift

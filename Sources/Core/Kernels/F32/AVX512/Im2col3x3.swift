@@ -1,0 +1,1 @@
+../Generic/Im2col3x3.swift
