@@ -61,7 +61,7 @@ let package = Package(
         .systemLibrary(name: "CMobileNetHeader", path: "Sources/CABI/CMobileNetHeader"),
         .target(
             name: "MobileNetCABI",
-            dependencies: ["MobileNet", "CMobileNetHeader"],
+            dependencies: ["MobileNet", "MobileNetKernelInterface", "CMobileNetHeader"],
             path: "Sources/CABI/MobileNetCABI",
             linkerSettings: [
                 // Export only the header's functions (see the map file).

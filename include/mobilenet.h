@@ -30,6 +30,15 @@
  *            model does not depend on the file (or, for
  *            mobilenet_model_load_memory, the buffer) afterwards.
  *
+ *  Growth.   The header grows without breaking callers built against an
+ *            earlier one (0.1.0 on): new functions get new names; option
+ *            and info structs gain fields only at their end, and struct_size
+ *            tells the library which fields a caller knows. Any struct_size
+ *            from the first released size (noted at each struct) up to the
+ *            current sizeof is accepted: fields the caller does not know take
+ *            their defaults on input and are not written on output. Enum
+ *            values never change meaning; new ones are added.
+ *
  * The header is C99 and C++ clean.
  */
 #ifndef MOBILENET_H
@@ -43,9 +52,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define MOBILENET_VERSION_MAJOR 0
-#define MOBILENET_VERSION_MINOR 1
+#define MOBILENET_VERSION_MINOR 2
 #define MOBILENET_VERSION_PATCH 0
-#define MOBILENET_VERSION_STRING "0.1.0"
+#define MOBILENET_VERSION_STRING "0.2.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
 #define MOBILENET_VERSION_NUMBER \
     (MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH)
@@ -87,8 +96,7 @@ typedef enum mobilenet_status {
     MOBILENET_ERROR_FORMAT = 3,
     /* The model file is well formed but describes something this version
      * does not run (another architecture, a tensor dtype other than F32),
-     * or this CPU lacks what the library was built for (x86-64 builds need
-     * AVX2 and FMA unless built with MOBILENET_PORTABLE=1). */
+     * or options ask for kernels this CPU cannot run (see mobilenet_isa). */
     MOBILENET_ERROR_UNSUPPORTED = 4,
     /* An allocation failed or would exceed what the input justifies. */
     MOBILENET_ERROR_OUT_OF_MEMORY = 5,
@@ -110,12 +118,44 @@ MOBILENET_API const char *mobilenet_status_string(mobilenet_status status);
 MOBILENET_API const char *mobilenet_last_error(void);
 
 /* ------------------------------------------------------------------------ */
+/* Kernels: instruction-set tiers                                            */
+/* ------------------------------------------------------------------------ */
+
+/* libmobilenet.so carries its kernels for several instruction sets and picks,
+ * at each model load, the best one the CPU and the OS support (CPUID and
+ * XGETBV: AVX-512 is used only if the OS saves the zmm registers). The
+ * environment variable MOBILENET_MAX_ISA=generic|avx2|avx512 (neon on arm64)
+ * caps the choice for every load, like oneDNN's ONEDNN_MAX_CPU_ISA; an
+ * unknown value fails the load with INVALID_ARGUMENT. Results are
+ * bit-identical for any thread count within a tier; tiers may differ in the
+ * last bits (the generic tier has no FMA). */
+typedef enum mobilenet_isa {
+    MOBILENET_ISA_AUTO = 0,    /* options: the best available (the default) */
+    MOBILENET_ISA_GENERIC = 1, /* x86-64 baseline (SSE2): any x86-64 CPU, several times slower */
+    MOBILENET_ISA_AVX2 = 2,    /* AVX2 + FMA: Intel since 2013 (Haswell), AMD since 2015 */
+    MOBILENET_ISA_AVX512 = 3,  /* AVX-512 F/BW/DQ/VL/VNNI: Intel Cascade Lake and later, AMD Zen 4 and later */
+    MOBILENET_ISA_NEON = 4     /* arm64 (NEON is baseline there) */
+} mobilenet_isa;
+
+/* The tier a model loaded now with default options would use: the best the
+ * CPU and OS support, capped by MOBILENET_MAX_ISA. MOBILENET_ISA_AUTO if
+ * MOBILENET_MAX_ISA holds an unknown value. */
+MOBILENET_API mobilenet_isa mobilenet_best_isa(void);
+
+/* "generic", "avx2", "avx512", "neon" ("auto" for MOBILENET_ISA_AUTO,
+ * "unknown" otherwise). Static storage; never NULL. */
+MOBILENET_API const char *mobilenet_isa_name(mobilenet_isa isa);
+
+/* ------------------------------------------------------------------------ */
 /* Options                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* First released size (0.1.0): struct_size, num_threads, crop_fraction
+ * (16 bytes on LP64). */
 typedef struct mobilenet_options {
     /* sizeof(mobilenet_options) as the caller compiled it; set by
-     * mobilenet_options_init. Lets later versions add fields at the end. */
+     * mobilenet_options_init. Any size from the first released one on is
+     * accepted (see Growth above). */
     size_t struct_size;
     /* Worker threads one inference may use: 0 = one per online CPU core,
      * otherwise 1..256. Results are bit-identical whatever the count.
@@ -127,11 +167,31 @@ typedef struct mobilenet_options {
      * mobilenet_model_classify_rgb8: 0 = the default, 0.875 (TF-Slim's
      * evaluation recipe); otherwise in (0, 1]; 1 = the whole image. */
     float crop_fraction;
+    /* Since 0.2.0. The fastest kernel tier to use: MOBILENET_ISA_AUTO (0) =
+     * the best available; otherwise at most this tier, which the CPU must
+     * support (else the load fails with UNSUPPORTED). MOBILENET_MAX_ISA
+     * caps it further. */
+    mobilenet_isa max_isa;
 } mobilenet_options;
 
-/* Fills *options with the defaults (struct_size set, num_threads 0,
- * crop_fraction 0). NULL is ignored. */
+/* Fills the first struct_size bytes of *options with the defaults
+ * (struct_size = struct_size, num_threads 0, crop_fraction 0, max_isa AUTO)
+ * and writes nothing past them. struct_size: from 0.1.0's size to today's
+ * sizeof(mobilenet_options). Since 0.2.0.
+ * Errors: INVALID_ARGUMENT for a size out of that range (nothing written);
+ * NULL is ignored as by mobilenet_options_init: INVALID_ARGUMENT is returned
+ * but the thread's last error is left as it was. */
+MOBILENET_API mobilenet_status mobilenet_options_init_sized(mobilenet_options *options,
+                                                            size_t struct_size);
+
+/* Fills *options with the defaults. Code compiled against this header calls
+ * mobilenet_options_init_sized with its own sizeof through the macro below;
+ * the function itself remains for programs built against 0.1.0 and fills
+ * only 0.1.0's fields (struct_size = 16 on LP64), since it cannot know a
+ * caller's size. NULL is ignored. */
 MOBILENET_API void mobilenet_options_init(mobilenet_options *options);
+#define mobilenet_options_init(options) \
+    ((void)mobilenet_options_init_sized((options), sizeof(mobilenet_options)))
 
 /* ------------------------------------------------------------------------ */
 /* Models                                                                    */
@@ -173,7 +233,13 @@ MOBILENET_API void mobilenet_model_free(mobilenet_model *model);
  *         accuracy is best near the model's resolution.
  * logits: receives batch * num_classes floats, image-major.
  * logits_capacity: the number of floats logits can hold.
- * After the first call for a given input size, a call allocates no memory.
+ * Memory: activations live in arenas planned per input size and cached by
+ * the model. After the first call at a given input size, a call allocates
+ * no memory as long as the arenas in use fit the model's cache: at least
+ * num_threads + 2 arenas of the model's own resolution, and any mix of
+ * sizes up to 128 MiB in all (an arena is about 5 MB at 224 x 224, 1.0).
+ * A batch of at least num_threads images uses num_threads arenas at once.
+ * An arena larger than the cache is freed after its call.
  * Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL, OUT_OF_MEMORY. */
 MOBILENET_API mobilenet_status mobilenet_model_run(mobilenet_model *model, const float *input,
                                                    int batch, int height, int width,
@@ -239,9 +305,12 @@ typedef enum mobilenet_layer_type {
     MOBILENET_LAYER_FULLY_CONNECTED = 4 /* logits (1x1 conv with bias) */
 } mobilenet_layer_type;
 
+/* Rows mobilenet_info holds inline. Networks may have more layers: read
+ * them all by index with mobilenet_model_layer / mobilenet_describe_layer. */
 #define MOBILENET_MAX_LAYERS 32
 
-/* One layer's row. Shapes are height x width x channels. */
+/* One layer's row. Shapes are height x width x channels. Its layout is fixed
+ * (it has no struct_size): later versions describe more in new structs. */
 typedef struct mobilenet_layer_info {
     char name[48];              /* e.g. "Conv2d_3_pointwise", NUL-terminated */
     mobilenet_layer_type type;
@@ -254,7 +323,8 @@ typedef struct mobilenet_layer_info {
 } mobilenet_layer_info;
 
 /* A network's structure for one input size. Plain data: no pointers, no
- * ownership; copy it freely. */
+ * ownership; copy it freely. First released size (0.1.0): up to and
+ * including layers[] (3120 bytes on LP64). */
 typedef struct mobilenet_info {
     size_t struct_size;         /* set by the caller: sizeof(mobilenet_info) */
     mobilenet_variant variant;
@@ -263,13 +333,16 @@ typedef struct mobilenet_info {
     int num_classes;
     int64_t mult_adds;          /* totals over all layers, one image */
     int64_t parameters;
-    int num_layers;             /* rows used in layers[] */
+    int num_layers;             /* rows used in layers[]: at most MOBILENET_MAX_LAYERS */
     mobilenet_layer_info layers[MOBILENET_MAX_LAYERS];
+    /* Since 0.2.0. */
+    int total_layers;           /* every layer, also those past layers[] */
+    mobilenet_isa isa;          /* model info: its kernels' tier; describe: AUTO */
 } mobilenet_info;
 
 /* Describes a configuration without weights. width_multiplier in (0, 4],
  * resolution 1..4096, num_classes 1..100000 (the paper counts 1000).
- * info->struct_size must be sizeof(mobilenet_info).
+ * info->struct_size: see Growth; only that many bytes are written.
  * Errors: INVALID_ARGUMENT. */
 MOBILENET_API mobilenet_status mobilenet_describe(mobilenet_variant variant,
                                                   float width_multiplier, int resolution,
@@ -277,10 +350,34 @@ MOBILENET_API mobilenet_status mobilenet_describe(mobilenet_variant variant,
 
 /* Describes a loaded model at the resolution it was trained at (from its
  * file's metadata): variant, width multiplier, resolution, class count,
- * parameters and multiply-adds. info->struct_size must be
- * sizeof(mobilenet_info). Errors: INVALID_ARGUMENT. */
+ * parameters, multiply-adds and kernel tier. info->struct_size: see Growth;
+ * only that many bytes are written. Errors: INVALID_ARGUMENT. */
 MOBILENET_API mobilenet_status mobilenet_model_info(const mobilenet_model *model,
                                                     mobilenet_info *info);
+
+/* The number of layers of a loaded model (at its resolution), 0 if model
+ * is NULL. */
+MOBILENET_API int mobilenet_model_num_layers(const mobilenet_model *model);
+
+/* Layer index (0..num_layers-1) of a loaded model into *row.
+ * Errors: INVALID_ARGUMENT (NULL, index out of range). */
+MOBILENET_API mobilenet_status mobilenet_model_layer(const mobilenet_model *model, int index,
+                                                     mobilenet_layer_info *row);
+
+/* The number of layers of a configuration (arguments as mobilenet_describe),
+ * or 0 if they are invalid (mobilenet_describe says why). */
+MOBILENET_API int mobilenet_describe_num_layers(mobilenet_variant variant, float width_multiplier,
+                                                int resolution, int num_classes);
+
+/* Layer index of a configuration into *row (arguments as mobilenet_describe).
+ * Errors: INVALID_ARGUMENT. */
+MOBILENET_API mobilenet_status mobilenet_describe_layer(mobilenet_variant variant,
+                                                        float width_multiplier, int resolution,
+                                                        int num_classes, int index,
+                                                        mobilenet_layer_info *row);
+
+/* The kernel tier a loaded model runs on; MOBILENET_ISA_AUTO if model is NULL. */
+MOBILENET_API mobilenet_isa mobilenet_model_isa(const mobilenet_model *model);
 
 #ifdef __cplusplus
 } /* extern "C" */

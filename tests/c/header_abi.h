@@ -49,6 +49,12 @@ MOBILENET_ABI_ASSERT(layer_fc, MOBILENET_LAYER_FULLY_CONNECTED == 4);
 MOBILENET_ABI_ASSERT(status_size, sizeof(mobilenet_status) == sizeof(int));
 MOBILENET_ABI_ASSERT(variant_size, sizeof(mobilenet_variant) == sizeof(int));
 MOBILENET_ABI_ASSERT(layer_type_size, sizeof(mobilenet_layer_type) == sizeof(int));
+MOBILENET_ABI_ASSERT(isa_auto, MOBILENET_ISA_AUTO == 0);
+MOBILENET_ABI_ASSERT(isa_generic, MOBILENET_ISA_GENERIC == 1);
+MOBILENET_ABI_ASSERT(isa_avx2, MOBILENET_ISA_AVX2 == 2);
+MOBILENET_ABI_ASSERT(isa_avx512, MOBILENET_ISA_AVX512 == 3);
+MOBILENET_ABI_ASSERT(isa_neon, MOBILENET_ISA_NEON == 4);
+MOBILENET_ABI_ASSERT(isa_size, sizeof(mobilenet_isa) == sizeof(int));
 
 /* Layout rules that hold on every platform. */
 MOBILENET_ABI_ASSERT(options_struct_size_first, offsetof(mobilenet_options, struct_size) == 0);
@@ -61,9 +67,11 @@ MOBILENET_ABI_ASSERT(info_layers_count,
 
 /* Exact layouts on the supported LP64 targets (x86-64 and arm64 Linux). */
 #if defined(__LP64__) || defined(_LP64)
-MOBILENET_ABI_ASSERT(options_size, sizeof(mobilenet_options) == 16);
+/* 0.1.0's options were 16 bytes; 0.2.0 appended max_isa. */
+MOBILENET_ABI_ASSERT(options_size, sizeof(mobilenet_options) == 24);
 MOBILENET_ABI_ASSERT(options_num_threads, offsetof(mobilenet_options, num_threads) == 8);
 MOBILENET_ABI_ASSERT(options_crop_fraction, offsetof(mobilenet_options, crop_fraction) == 12);
+MOBILENET_ABI_ASSERT(options_max_isa, offsetof(mobilenet_options, max_isa) == 16);
 
 MOBILENET_ABI_ASSERT(prediction_size, sizeof(mobilenet_prediction) == 16);
 MOBILENET_ABI_ASSERT(prediction_class_index, offsetof(mobilenet_prediction, class_index) == 0);
@@ -83,7 +91,10 @@ MOBILENET_ABI_ASSERT(layer_output_channels,
 MOBILENET_ABI_ASSERT(layer_mult_adds, offsetof(mobilenet_layer_info, mult_adds) == 80);
 MOBILENET_ABI_ASSERT(layer_parameters, offsetof(mobilenet_layer_info, parameters) == 88);
 
-MOBILENET_ABI_ASSERT(info_size, sizeof(mobilenet_info) == 48 + 32 * 96);
+/* 0.1.0's info was 48 + 32 * 96 bytes; 0.2.0 appended total_layers and isa. */
+MOBILENET_ABI_ASSERT(info_size, sizeof(mobilenet_info) == 48 + 32 * 96 + 8);
+MOBILENET_ABI_ASSERT(info_total_layers, offsetof(mobilenet_info, total_layers) == 48 + 32 * 96);
+MOBILENET_ABI_ASSERT(info_isa, offsetof(mobilenet_info, isa) == 48 + 32 * 96 + 4);
 MOBILENET_ABI_ASSERT(info_variant, offsetof(mobilenet_info, variant) == 8);
 MOBILENET_ABI_ASSERT(info_width_multiplier, offsetof(mobilenet_info, width_multiplier) == 12);
 MOBILENET_ABI_ASSERT(info_resolution, offsetof(mobilenet_info, resolution) == 16);

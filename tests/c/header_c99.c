@@ -40,13 +40,29 @@ static mobilenet_status (*const p_describe)(mobilenet_variant, float, int, int,
                                             mobilenet_info *) = mobilenet_describe;
 static mobilenet_status (*const p_info)(const mobilenet_model *, mobilenet_info *) =
     mobilenet_model_info;
+/* Since 0.2.0. */
+static mobilenet_status (*const p_options_init_sized)(mobilenet_options *, size_t) =
+    mobilenet_options_init_sized;
+static mobilenet_isa (*const p_best_isa)(void) = mobilenet_best_isa;
+static const char *(*const p_isa_name)(mobilenet_isa) = mobilenet_isa_name;
+static int (*const p_num_layers)(const mobilenet_model *) = mobilenet_model_num_layers;
+static mobilenet_status (*const p_layer)(const mobilenet_model *, int, mobilenet_layer_info *) =
+    mobilenet_model_layer;
+static int (*const p_describe_num_layers)(mobilenet_variant, float, int, int) =
+    mobilenet_describe_num_layers;
+static mobilenet_status (*const p_describe_layer)(mobilenet_variant, float, int, int, int,
+                                                  mobilenet_layer_info *) = mobilenet_describe_layer;
+static mobilenet_isa (*const p_model_isa)(const mobilenet_model *) = mobilenet_model_isa;
 
 int main(void) {
     int failed = 0;
     int all_present = p_version != 0 && p_version_number != 0 && p_status_string != 0 &&
                       p_last_error != 0 && p_options_init != 0 && p_load != 0 &&
                       p_load_memory != 0 && p_free != 0 && p_run != 0 && p_classify != 0 &&
-                      p_num_classes != 0 && p_label != 0 && p_describe != 0 && p_info != 0;
+                      p_num_classes != 0 && p_label != 0 && p_describe != 0 && p_info != 0 &&
+                      p_options_init_sized != 0 && p_best_isa != 0 && p_isa_name != 0 &&
+                      p_num_layers != 0 && p_layer != 0 && p_describe_num_layers != 0 &&
+                      p_describe_layer != 0 && p_model_isa != 0;
     if (!all_present) {
         printf("header_c99: a function pointer is null\n");
         failed = 1;

@@ -62,6 +62,22 @@ static_assert(std::is_same<decltype(&mobilenet_describe),
 static_assert(std::is_same<decltype(&mobilenet_model_info),
                            mobilenet_status (*)(const mobilenet_model *, mobilenet_info *)>::value,
               "model_info");
+static_assert(std::is_same<decltype(&mobilenet_options_init_sized),
+                           mobilenet_status (*)(mobilenet_options *, size_t)>::value, "options_init_sized");
+static_assert(std::is_same<decltype(&mobilenet_best_isa), mobilenet_isa (*)()>::value, "best_isa");
+static_assert(std::is_same<decltype(&mobilenet_isa_name), const char *(*)(mobilenet_isa)>::value, "isa_name");
+static_assert(std::is_same<decltype(&mobilenet_model_num_layers), int (*)(const mobilenet_model *)>::value,
+              "model_num_layers");
+static_assert(std::is_same<decltype(&mobilenet_model_layer),
+                           mobilenet_status (*)(const mobilenet_model *, int, mobilenet_layer_info *)>::value,
+              "model_layer");
+static_assert(std::is_same<decltype(&mobilenet_describe_num_layers),
+                           int (*)(mobilenet_variant, float, int, int)>::value, "describe_num_layers");
+static_assert(std::is_same<decltype(&mobilenet_describe_layer),
+                           mobilenet_status (*)(mobilenet_variant, float, int, int, int,
+                                                mobilenet_layer_info *)>::value, "describe_layer");
+static_assert(std::is_same<decltype(&mobilenet_model_isa), mobilenet_isa (*)(const mobilenet_model *)>::value,
+              "model_isa");
 
 int main() {
     int failed = 0;

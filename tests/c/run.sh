@@ -189,6 +189,31 @@ step "API test (tests/c/test_api.c)"
 api="$build/test_api"  # run again under valgrind below
 c_test test_api failures -lpthread -lm
 
+step "an application built against the 0.1.0 header (tests/c/compat)"
+# tests/c/compat/0.1.0/mobilenet.h is the header of the 0.1.0 release; where
+# the git history is at hand, check it is exactly that.
+if git -C "$root" cat-file -e 669471f:include/mobilenet.h 2>/dev/null; then
+    if git -C "$root" show 669471f:include/mobilenet.h | cmp -s - "$here/compat/0.1.0/mobilenet.h"; then
+        pass "compat/0.1.0/mobilenet.h is git 669471f's include/mobilenet.h"
+    else
+        fail "compat/0.1.0/mobilenet.h differs from git 669471f's include/mobilenet.h"
+    fi
+fi
+# The old header comes first on the include path, so <mobilenet.h> is 0.1.0's.
+# shellcheck disable=SC2086
+if run_logged "compile test_compat_0_1_0.c against the 0.1.0 header" "$build/compat.log" \
+    "$CC" $strict -O1 -g -I"$here/compat/0.1.0" $cflags "$here/compat/test_compat_0_1_0.c" -o "$build/compat" \
+    $libs $rpath; then
+    "$build/compat" "$model" >"$build/compat.out" 2>&1
+    rc=$?
+    grep -v '^ ' "$build/compat.out" | sed 's/^/        /' | tail -n 40
+    if [ $rc -eq 0 ] && tail -n 1 "$build/compat.out" | grep -Eq '^[0-9]+ passed, 0 failed$'; then
+        pass "test_compat_0_1_0: $(tail -n 1 "$build/compat.out")"
+    else
+        fail "test_compat_0_1_0 (exit $rc)"
+    fi
+fi
+
 step "no allocation per inference (tests/c/test_no_alloc.c)"
 c_test test_no_alloc all
 

@@ -364,8 +364,34 @@ static void test_options_init(void) {
     CHECK(options.struct_size == sizeof(mobilenet_options));
     CHECK(options.num_threads == 0);
     CHECK(options.crop_fraction == 0.0f);
+    CHECK(options.max_isa == MOBILENET_ISA_AUTO);
     mobilenet_options_init(NULL); /* ignored, must not crash */
     CHECK(1);
+
+    /* The function itself (0.1.0's entry point, called by old binaries): only 0.1.0's 16 bytes. */
+    memset(&options, 0xAB, sizeof options);
+    (mobilenet_options_init)(&options);
+    CHECK(options.struct_size == offsetof(mobilenet_options, max_isa));
+    CHECK(options.num_threads == 0 && options.crop_fraction == 0.0f);
+    CHECK(((unsigned char *)&options)[offsetof(mobilenet_options, max_isa)] == 0xAB);
+
+    /* init_sized: any size from 0.1.0's to today's, that many bytes written; others refused. */
+    {
+        size_t size;
+        for (size = offsetof(mobilenet_options, max_isa); size <= sizeof options; size++) {
+            memset(&options, 0xAB, sizeof options);
+            EXPECT_OK(mobilenet_options_init_sized(&options, size));
+            CHECK(options.struct_size == size && options.num_threads == 0);
+            if (size < sizeof options) CHECK(((unsigned char *)&options)[size] == 0xAB);
+        }
+        memset(&options, 0xAB, sizeof options);
+        EXPECT_INVALID(mobilenet_options_init_sized(&options, 0));
+        EXPECT_INVALID(mobilenet_options_init_sized(&options, offsetof(mobilenet_options, max_isa) - 1));
+        EXPECT_INVALID(mobilenet_options_init_sized(&options, sizeof options + 1));
+        EXPECT_INVALID(mobilenet_options_init_sized(&options, (size_t)-1));
+        CHECK(((unsigned char *)&options)[0] == 0xAB);
+        EXPECT_INVALID(mobilenet_options_init_sized(NULL, sizeof options));
+    }
 }
 
 /* ======================================================================== */
@@ -738,7 +764,8 @@ static void test_describe_bad_args(void) {
     static const float bad_alpha[] = {0.0f, -0.5f, -0.0f};
     static const int bad_resolution[] = {0, -1, 4097, INT_MIN, INT_MAX};
     static const int bad_classes[] = {0, -1, 100001, INT_MIN, INT_MAX};
-    static const size_t bad_sizes[] = {0, 1, sizeof(mobilenet_info) - 1, sizeof(mobilenet_info) + 1,
+    /* Below 0.1.0's size (everything up to total_layers), or above today's. */
+    static const size_t bad_sizes[] = {0, 1, offsetof(mobilenet_info, total_layers) - 1, sizeof(mobilenet_info) + 1,
                                        sizeof(mobilenet_info) * 2, sizeof(mobilenet_layer_info)};
     section("describe: bad arguments");
     memset(&pristine, 0x5A, sizeof pristine);
@@ -801,7 +828,7 @@ static void test_model_info(mobilenet_model *model) {
     CHECK(memcmp(&info, &pristine, sizeof info) == 0);
     EXPECT_INVALID(mobilenet_model_info(model, NULL));
     info = pristine;
-    info.struct_size = sizeof info - 1;
+    info.struct_size = offsetof(mobilenet_info, total_layers) - 1;
     EXPECT_INVALID(mobilenet_model_info(model, &info));
     info.struct_size = 0;
     EXPECT_INVALID(mobilenet_model_info(model, &info));
@@ -816,6 +843,10 @@ static void test_model_info(mobilenet_model *model) {
 /* ======================================================================== */
 /* Loading                                                                   */
 /* ======================================================================== */
+
+/* The bundled model file, for loads with other options. */
+static const unsigned char *g_model_bytes;
+static size_t g_model_size;
 
 static mobilenet_model *const SENTINEL_MODEL = (mobilenet_model *)(uintptr_t)0x5A5A5A50;
 
@@ -841,7 +872,8 @@ static void test_load_errors(const char *model_path, const unsigned char *bytes,
     unsigned char garbage[4096];
     char *path;
     size_t i;
-    static const size_t bad_sizes[] = {0, 1, sizeof(mobilenet_options) - 1,
+    /* Below 0.1.0's size (everything up to max_isa), or above today's. */
+    static const size_t bad_sizes[] = {0, 1, offsetof(mobilenet_options, max_isa) - 1,
                                        sizeof(mobilenet_options) + 1, sizeof(mobilenet_options) * 2};
     static const int bad_threads[] = {-1, 257, INT_MIN, INT_MAX, 1000};
     float bad_crops[7];
@@ -1670,6 +1702,143 @@ static void test_threads(mobilenet_model *model) {
 
 /* ======================================================================== */
 
+/* ======================================================================== */
+/* Growth: older struct sizes, layers by index, kernel tiers                 */
+/* ======================================================================== */
+
+/* Every struct_size from 0.1.0's to today's: accepted, only that prefix written. */
+static void test_struct_size_prefixes(mobilenet_model *model) {
+    size_t first = offsetof(mobilenet_info, total_layers), size;
+    mobilenet_info full, info;
+    section("struct_size: every size from 0.1.0's to today's");
+    memset(&full, 0, sizeof full);
+    full.struct_size = sizeof full;
+    if (!EXPECT_OK(mobilenet_model_info(model, &full))) return;
+    CHECKF(full.total_layers == full.num_layers && full.total_layers == 29, "total_layers %d, num_layers %d",
+           full.total_layers, full.num_layers);
+    CHECKF(full.isa == mobilenet_model_isa(model), "info.isa %d, model_isa %d", (int)full.isa,
+           (int)mobilenet_model_isa(model));
+    for (size = first; size <= sizeof info; size++) {
+        memset(&info, 0x5A, sizeof info);
+        info.struct_size = size;
+        if (!EXPECT_OK(mobilenet_model_info(model, &info))) continue;
+        CHECKF(memcmp((char *)&info + sizeof info.struct_size, (char *)&full + sizeof full.struct_size,
+                      size - sizeof info.struct_size) == 0 && info.struct_size == size,
+               "struct_size %lu: the prefix differs from a full info", (unsigned long)size);
+        if (size < sizeof info)
+            CHECKF(((unsigned char *)&info)[size] == 0x5A, "struct_size %lu: wrote byte %lu", (unsigned long)size,
+                   (unsigned long)size);
+    }
+    {
+        mobilenet_options options;
+        mobilenet_model *m = NULL;
+        mobilenet_options_init(&options);
+        CHECK(options.max_isa == MOBILENET_ISA_AUTO);
+        options.struct_size = offsetof(mobilenet_options, max_isa);
+        options.max_isa = (mobilenet_isa)12345; /* past the caller's size: must be ignored */
+        options.num_threads = 1;
+        if (EXPECT_OK(mobilenet_model_load_memory(g_model_bytes, g_model_size, &options, &m))) {
+            CHECK(mobilenet_model_isa(m) == mobilenet_best_isa());
+            mobilenet_model_free(m);
+        }
+    }
+}
+
+static int same_row(const mobilenet_layer_info *a, const mobilenet_layer_info *b) {
+    return memcmp(a, b, sizeof *a) == 0;
+}
+
+static void test_layers_by_index(mobilenet_model *model) {
+    mobilenet_info info;
+    mobilenet_layer_info row, pristine;
+    int i, n;
+    section("layers by index");
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    if (!EXPECT_OK(mobilenet_model_info(model, &info))) return;
+    n = mobilenet_model_num_layers(model);
+    CHECKF(n == info.total_layers, "num_layers %d, info.total_layers %d", n, info.total_layers);
+    CHECK(mobilenet_model_num_layers(NULL) == 0);
+    for (i = 0; i < n; i++) {
+        memset(&row, 0, sizeof row);
+        if (EXPECT_OK(mobilenet_model_layer(model, i, &row)) && i < MOBILENET_MAX_LAYERS)
+            CHECKF(same_row(&row, &info.layers[i]), "model_layer(%d) differs from info.layers[%d]", i, i);
+    }
+    memset(&pristine, 0x5A, sizeof pristine);
+    row = pristine;
+    EXPECT_INVALID(mobilenet_model_layer(model, n, &row));
+    EXPECT_INVALID(mobilenet_model_layer(model, -1, &row));
+    EXPECT_INVALID(mobilenet_model_layer(model, INT_MIN, &row));
+    EXPECT_INVALID(mobilenet_model_layer(NULL, 0, &row));
+    CHECK(same_row(&row, &pristine));
+    EXPECT_INVALID(mobilenet_model_layer(model, 0, NULL));
+
+    /* describe: the same rows; the shallow and full variants too. */
+    CHECK(mobilenet_describe_num_layers(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1001) == n);
+    CHECK(mobilenet_describe_num_layers(MOBILENET_VARIANT_FULL_CONV, 1.0f, 224, 1000) == 16);
+    CHECK(mobilenet_describe_num_layers(MOBILENET_VARIANT_SHALLOW, 1.0f, 224, 1000) == 19);
+    CHECK(mobilenet_describe_num_layers(MOBILENET_VARIANT_SEPARABLE, NAN, 224, 1000) == 0);
+    CHECK(mobilenet_describe_num_layers((mobilenet_variant)7, 1.0f, 224, 1000) == 0);
+    CHECK(mobilenet_describe_num_layers(MOBILENET_VARIANT_SEPARABLE, 1.0f, 0, 1000) == 0);
+    for (i = 0; i < n; i++) {
+        mobilenet_layer_info mine;
+        if (EXPECT_OK(mobilenet_describe_layer(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1001, i, &row)) &&
+            EXPECT_OK(mobilenet_model_layer(model, i, &mine)))
+            CHECKF(same_row(&row, &mine), "describe_layer(%d) differs from model_layer(%d)", i, i);
+    }
+    row = pristine;
+    EXPECT_INVALID(mobilenet_describe_layer(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1001, n, &row));
+    EXPECT_INVALID(mobilenet_describe_layer(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1001, -1, &row));
+    EXPECT_INVALID(mobilenet_describe_layer(MOBILENET_VARIANT_SEPARABLE, 0.0f, 224, 1001, 0, &row));
+    EXPECT_INVALID(mobilenet_describe_layer((mobilenet_variant)-1, 1.0f, 224, 1001, 0, &row));
+    CHECK(same_row(&row, &pristine));
+    EXPECT_INVALID(mobilenet_describe_layer(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1001, 0, NULL));
+}
+
+static void test_isa(mobilenet_model *model) {
+    mobilenet_isa best = mobilenet_best_isa(), isa;
+    section("kernel tiers");
+    CHECKF(best == MOBILENET_ISA_GENERIC || best == MOBILENET_ISA_AVX2 || best == MOBILENET_ISA_AVX512 ||
+               best == MOBILENET_ISA_NEON, "best_isa %d", (int)best);
+    CHECKF(mobilenet_model_isa(model) == best, "the default load runs %s, best is %s",
+           mobilenet_isa_name(mobilenet_model_isa(model)), mobilenet_isa_name(best));
+    CHECK(mobilenet_model_isa(NULL) == MOBILENET_ISA_AUTO);
+    CHECK(strcmp(mobilenet_isa_name(MOBILENET_ISA_AVX512), "avx512") == 0);
+    CHECK(strcmp(mobilenet_isa_name(MOBILENET_ISA_AUTO), "auto") == 0);
+    CHECK(strcmp(mobilenet_isa_name((mobilenet_isa)99), "unknown") == 0);
+    /* Every tier up to the best loads and reports itself; the others fail. */
+    for (isa = MOBILENET_ISA_GENERIC; isa <= MOBILENET_ISA_NEON; isa = (mobilenet_isa)(isa + 1)) {
+        mobilenet_options options;
+        mobilenet_model *m = SENTINEL_MODEL;
+        mobilenet_status status;
+        int runnable = best == MOBILENET_ISA_NEON ? isa == MOBILENET_ISA_NEON
+                                                  : (isa != MOBILENET_ISA_NEON && isa <= best);
+        mobilenet_options_init(&options);
+        options.num_threads = 1;
+        options.max_isa = isa;
+        status = mobilenet_model_load_memory(g_model_bytes, g_model_size, &options, &m);
+        if (runnable) {
+            if (EXPECT_OK(status)) {
+                CHECKF(mobilenet_model_isa(m) == isa, "max_isa %s loaded %s", mobilenet_isa_name(isa),
+                       mobilenet_isa_name(mobilenet_model_isa(m)));
+                mobilenet_model_free(m);
+            }
+        } else {
+            EXPECT_STATUS(MOBILENET_ERROR_UNSUPPORTED, status);
+            CHECK(m == SENTINEL_MODEL);
+        }
+    }
+    {
+        mobilenet_options options;
+        mobilenet_model *m = SENTINEL_MODEL;
+        mobilenet_options_init(&options);
+        options.max_isa = (mobilenet_isa)-3;
+        EXPECT_STATUS(MOBILENET_ERROR_UNSUPPORTED,
+                      mobilenet_model_load_memory(g_model_bytes, g_model_size, &options, &m));
+        CHECK(m == SENTINEL_MODEL);
+    }
+}
+
 int main(int argc, char **argv) {
     const char *model_path = NULL;
     const char *env;
@@ -1724,6 +1893,11 @@ int main(int argc, char **argv) {
     if (!g_quick) test_deleted_file(bytes, size, reference_logits);
     test_options(model_path, model, reference_logits);
     test_threads(model);
+    g_model_bytes = bytes;
+    g_model_size = size;
+    test_struct_size_prefixes(model);
+    test_layers_by_index(model);
+    test_isa(model);
 
 done:
     mobilenet_model_free(model);

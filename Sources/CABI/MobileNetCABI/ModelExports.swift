@@ -1,25 +1,54 @@
 import CMobileNetHeader
 import MobileNet
+import MobileNetKernelInterface
 
+/// sizeof(mobilenet_options) in 0.1.0: struct_size, num_threads, crop_fraction.
+let firstOptionsSize = MemoryLayout<mobilenet_options>.offset(of: \mobilenet_options.max_isa)!
+
+func defaultOptions() -> mobilenet_options {
+    mobilenet_options(struct_size: MemoryLayout<mobilenet_options>.size, num_threads: 0, crop_fraction: 0,
+                      max_isa: MOBILENET_ISA_AUTO)
+}
+
+/// 0.1.0's entry point: its callers' struct is 0.1.0's, so only that prefix is written.
 @_cdecl("mobilenet_options_init")
 public func mobilenet_options_init(_ options: UnsafeMutablePointer<mobilenet_options>?) {
     guard let options else { return }
-    options.pointee = mobilenet_options(struct_size: MemoryLayout<mobilenet_options>.size,
-                                        num_threads: 0, crop_fraction: 0)
+    var defaults = defaultOptions()
+    defaults.struct_size = firstOptionsSize
+    StructSize.write(defaults, to: options, size: firstOptionsSize)
 }
 
-/// Core load options from a caller's (possibly NULL) mobilenet_options.
+@_cdecl("mobilenet_options_init_sized")
+public func mobilenet_options_init_sized(_ options: UnsafeMutablePointer<mobilenet_options>?,
+                                         _ size: Int) -> mobilenet_status {
+    // NULL is ignored, as by mobilenet_options_init (which the header's macro
+    // maps here): the status says so, the last error is left alone.
+    guard let options else { return MOBILENET_ERROR_INVALID_ARGUMENT }
+    return guarded("mobilenet_options_init_sized") {
+        try StructSize.check(size < 0 ? Int.max : size, first: firstOptionsSize,
+                             current: MemoryLayout<mobilenet_options>.size, name: "mobilenet_options")
+        var defaults = defaultOptions()
+        defaults.struct_size = size
+        StructSize.write(defaults, to: options, size: size)
+    }
+}
+
+/// Core load options from a caller's (possibly NULL) mobilenet_options of
+/// any released size.
 func loadOptions(_ options: UnsafePointer<mobilenet_options>?) throws -> LoadOptions {
     guard let options else { return LoadOptions() }
-    let expected = MemoryLayout<mobilenet_options>.size
-    guard options.pointee.struct_size == expected else {
-        throw invalidArgument("options->struct_size is \(options.pointee.struct_size), not sizeof(mobilenet_options) = \(expected); call mobilenet_options_init first")
-    }
-    let threads = Int(options.pointee.num_threads)
-    let crop = options.pointee.crop_fraction
+    // Only the first field is read until the size is known to be valid.
+    let size = UnsafeRawPointer(options).load(as: Int.self)
+    try StructSize.check(size, first: firstOptionsSize, current: MemoryLayout<mobilenet_options>.size,
+                         name: "mobilenet_options")
+    let caller = StructSize.read(options, size: size, over: defaultOptions())
+    let threads = Int(caller.num_threads)
+    let crop = caller.crop_fraction
     guard !crop.isNaN else { throw invalidArgument("options->crop_fraction is NaN") }
     return LoadOptions(numThreads: threads,
-                       cropFraction: crop == 0 ? Preprocessing.defaultCropFraction : Double(crop))
+                       cropFraction: crop == 0 ? Preprocessing.defaultCropFraction : Double(crop),
+                       maxTier: try ISATier.from(caller.max_isa))
 }
 
 func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) {
@@ -98,4 +127,28 @@ public func mobilenet_model_num_classes(_ model: OpaquePointer?) -> Int32 {
 public func mobilenet_model_label(_ model: OpaquePointer?, _ classIndex: Int32) -> UnsafePointer<CChar>? {
     guard let model else { return nil }
     return ModelHandle.from(model).label(Int(classIndex))
+}
+
+@_cdecl("mobilenet_model_isa")
+public func mobilenet_model_isa(_ model: OpaquePointer?) -> mobilenet_isa {
+    guard let model else { return MOBILENET_ISA_AUTO }
+    return ModelHandle.from(model).model.kernelTier.c
+}
+
+@_cdecl("mobilenet_best_isa")
+public func mobilenet_best_isa() -> mobilenet_isa {
+    guard let tier = try? KernelSelection.tierForLoad() else { return MOBILENET_ISA_AUTO }
+    return tier.c
+}
+
+@_cdecl("mobilenet_isa_name")
+public func mobilenet_isa_name(_ isa: mobilenet_isa) -> UnsafePointer<CChar> {
+    switch isa {
+    case MOBILENET_ISA_AUTO: return cString("auto")
+    case MOBILENET_ISA_GENERIC: return cString("generic")
+    case MOBILENET_ISA_AVX2: return cString("avx2")
+    case MOBILENET_ISA_AVX512: return cString("avx512")
+    case MOBILENET_ISA_NEON: return cString("neon")
+    default: return cString("unknown")
+    }
 }

@@ -1,0 +1,289 @@
+/*
+ * mobilenet.h -- the C interface of libmobilenet.
+ *
+ * libmobilenet runs MobileNet v1 image classifiers (Howard et al., 2017) on
+ * the CPU. This header is the whole public interface of libmobilenet.so;
+ * every function below is exported and nothing else is.
+ *
+ * Conventions (they hold for every function unless its comment says otherwise)
+ *
+ *  Status.   Functions that can fail return a mobilenet_status. On failure
+ *            the calling thread's error message (mobilenet_last_error) says
+ *            what went wrong; on success it is reset to "". Output
+ *            parameters are written only on success.
+ *  Arguments. Every argument is validated before use: NULL pointers, sizes
+ *            that are zero, negative, too large or whose products overflow,
+ *            and output buffers that are too small are reported as
+ *            MOBILENET_ERROR_INVALID_ARGUMENT (or _BUFFER_TOO_SMALL), never
+ *            by crashing.
+ *  Ownership. Pointers passed in remain owned by the caller and are not
+ *            retained after the call returns. Pointers returned (strings,
+ *            labels) are owned by the library; their lifetime is stated at
+ *            each function. A mobilenet_model is owned by the caller from a
+ *            successful load until mobilenet_model_free.
+ *  Threads.  A loaded model is immutable. Any number of threads may call
+ *            any function on the same model at the same time, except
+ *            mobilenet_model_free, which must not race with other calls on
+ *            that model. Functions without a model are thread-safe.
+ *  Memory.   The library never retains or frees memory it did not
+ *            allocate. The model file is read completely during load; the
+ *            model does not depend on the file (or, for
+ *            mobilenet_model_load_memory, the buffer) afterwards.
+ *
+ * The header is C99 and C++ clean.
+ */
+#ifndef MOBILENET_H
+#define MOBILENET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define MOBILENET_VERSION_MAJOR 0
+#define MOBILENET_VERSION_MINOR 1
+#define MOBILENET_VERSION_PATCH 0
+#define MOBILENET_VERSION_STRING "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
+#define MOBILENET_VERSION_NUMBER \
+    (MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH)
+
+#if defined(_WIN32)
+#  define MOBILENET_API
+#elif defined(__GNUC__) || defined(__clang__)
+#  define MOBILENET_API __attribute__((visibility("default")))
+#else
+#  define MOBILENET_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The version of the library actually loaded, as "MAJOR.MINOR.PATCH".
+ * Static storage; never NULL. Compare with MOBILENET_VERSION_STRING to detect
+ * a header/library mismatch. */
+MOBILENET_API const char *mobilenet_version(void);
+
+/* The loaded library's MOBILENET_VERSION_NUMBER. */
+MOBILENET_API int mobilenet_version_number(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status and errors                                                         */
+/* ------------------------------------------------------------------------ */
+
+typedef enum mobilenet_status {
+    MOBILENET_OK = 0,
+    /* A NULL pointer, a size out of range, an overflowing size product, a
+     * top_k out of range, options with an unknown struct_size, ... */
+    MOBILENET_ERROR_INVALID_ARGUMENT = 1,
+    /* The model file could not be opened or read. */
+    MOBILENET_ERROR_IO = 2,
+    /* The model file is malformed: bad safetensors header or JSON, missing,
+     * extra or misshapen tensors, offsets out of range or overlapping,
+     * NaN/infinite weights, bad metadata. */
+    MOBILENET_ERROR_FORMAT = 3,
+    /* The model file is well formed but describes something this version
+     * does not run (another architecture, a tensor dtype other than F32),
+     * or this CPU lacks what the library was built for (x86-64 builds need
+     * AVX2 and FMA unless built with MOBILENET_PORTABLE=1). */
+    MOBILENET_ERROR_UNSUPPORTED = 4,
+    /* An allocation failed or would exceed what the input justifies. */
+    MOBILENET_ERROR_OUT_OF_MEMORY = 5,
+    /* An output buffer's capacity is smaller than the result. */
+    MOBILENET_ERROR_BUFFER_TOO_SMALL = 6,
+    /* A bug in libmobilenet; please report it with the message. */
+    MOBILENET_ERROR_INTERNAL = 7
+} mobilenet_status;
+
+/* A short English description of a status, e.g. "invalid argument".
+ * Static storage; never NULL (unknown values give "unknown status"). */
+MOBILENET_API const char *mobilenet_status_string(mobilenet_status status);
+
+/* The message describing the calling thread's most recent failure of a
+ * status-returning function, or "" if its most recent such call succeeded.
+ * Thread-local: other threads' calls do not change it. Never NULL. The
+ * pointer stays valid until the calling thread's next call into the library
+ * or until the thread exits; copy it if you need it longer. */
+MOBILENET_API const char *mobilenet_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef struct mobilenet_options {
+    /* sizeof(mobilenet_options) as the caller compiled it; set by
+     * mobilenet_options_init. Lets later versions add fields at the end. */
+    size_t struct_size;
+    /* Worker threads one inference may use: 0 = one per online CPU core,
+     * otherwise 1..256. Results are bit-identical whatever the count.
+     * One image's layers are split across the threads; a batch of at least
+     * num_threads images instead gives each thread whole images (faster,
+     * and one activation buffer set per thread: about 7 MB each at 224). */
+    int num_threads;
+    /* Fraction of the image's height and width kept by the central crop of
+     * mobilenet_model_classify_rgb8: 0 = the default, 0.875 (TF-Slim's
+     * evaluation recipe); otherwise in (0, 1]; 1 = the whole image. */
+    float crop_fraction;
+} mobilenet_options;
+
+/* Fills *options with the defaults (struct_size set, num_threads 0,
+ * crop_fraction 0). NULL is ignored. */
+MOBILENET_API void mobilenet_options_init(mobilenet_options *options);
+
+/* ------------------------------------------------------------------------ */
+/* Models                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* An opaque loaded model: weights packed for the kernels, labels and the
+ * preprocessing recipe. Immutable after load; see Threads above. */
+typedef struct mobilenet_model mobilenet_model;
+
+/* Loads a model from a safetensors file (see README: "Weights format").
+ * path: NUL-terminated file name, not retained. options: NULL for defaults.
+ * On success stores a new model in *out_model, which the caller must release
+ * with mobilenet_model_free. The whole file is read and validated (header,
+ * shapes against the width multiplier and class count, offsets, finiteness
+ * of every weight) before the model is built; the file may be changed or
+ * deleted once this returns. On failure *out_model is left untouched.
+ * Errors: INVALID_ARGUMENT, IO, FORMAT, UNSUPPORTED, OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_model_load(const char *path,
+                                                    const mobilenet_options *options,
+                                                    mobilenet_model **out_model);
+
+/* As mobilenet_model_load, from size bytes at data (the contents of a
+ * safetensors file). The bytes are copied as needed; the caller may free or
+ * reuse them as soon as this returns. */
+MOBILENET_API mobilenet_status mobilenet_model_load_memory(const void *data, size_t size,
+                                                           const mobilenet_options *options,
+                                                           mobilenet_model **out_model);
+
+/* Releases a model and everything it owns (labels included). NULL is a
+ * no-op. Must not be called while another thread uses the model. */
+MOBILENET_API void mobilenet_model_free(mobilenet_model *model);
+
+/* Runs the network on a batch of images and writes pre-softmax logits.
+ * input:  batch * height * width * 3 floats, NHWC, already normalized the
+ *         way the model expects (for the bundled model: RGB scaled to
+ *         [-1, 1]). Read only; not retained.
+ * batch:  1..4096. height, width: 1..4096 each; any size is accepted (the
+ *         network is convolutional up to its global average pool), though
+ *         accuracy is best near the model's resolution.
+ * logits: receives batch * num_classes floats, image-major.
+ * logits_capacity: the number of floats logits can hold.
+ * After the first call for a given input size, a call allocates no memory.
+ * Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL, OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_model_run(mobilenet_model *model, const float *input,
+                                                   int batch, int height, int width,
+                                                   float *logits, size_t logits_capacity);
+
+/* One class of a classification result. */
+typedef struct mobilenet_prediction {
+    int class_index;     /* 0..num_classes-1 (bundled model: 0 = "background") */
+    float probability;   /* softmax of the logits, in [0, 1] */
+    const char *label;   /* owned by the model, valid until mobilenet_model_free;
+                            NULL if the model has no label for this class */
+} mobilenet_prediction;
+
+/* Classifies one 8-bit RGB image of any size with the model's own
+ * preprocessing, TF-Slim's evaluation recipe by default:
+ *   1. central crop keeping crop_fraction (default 0.875) of the height and
+ *      width: offset = (int)((size - size * fraction) / 2) on each side;
+ *   2. bilinear resize of the crop to the model's resolution (TensorFlow's
+ *      resize_bilinear, align_corners = false, no half-pixel centers);
+ *   3. normalization (value - mean) * scale per channel from the model
+ *      file (bundled model: (value - 127.5) / 127.5, i.e. [-1, 1]).
+ * rgb:         height rows of width * 3 bytes (R, G, B), rows row_stride
+ *              bytes apart (row_stride >= width * 3). Not retained.
+ * width, height: 1..65536 each.
+ * top_k:       1..num_classes.
+ * predictions: receives top_k entries, most probable first (ties: lower
+ *              class index first). Probabilities are always finite and sum
+ *              to 1, even if a model's weights make its logits overflow.
+ * Errors: INVALID_ARGUMENT, OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_model_classify_rgb8(mobilenet_model *model,
+                                                             const uint8_t *rgb, int width,
+                                                             int height, size_t row_stride,
+                                                             int top_k,
+                                                             mobilenet_prediction *predictions);
+
+/* The number of classes the model outputs (1001 for the bundled model), or
+ * 0 if model is NULL. */
+MOBILENET_API int mobilenet_model_num_classes(const mobilenet_model *model);
+
+/* The label of class_index, owned by the model and valid until
+ * mobilenet_model_free; NULL if model is NULL, class_index is out of range
+ * or the model has no labels. The bundled model has 1001 classes: index 0 is
+ * "background" and index i (1..1000) is ImageNet class i-1 in the usual
+ * 1000-class (sorted synset) order: mind the off-by-one. */
+MOBILENET_API const char *mobilenet_model_label(const mobilenet_model *model, int class_index);
+
+/* ------------------------------------------------------------------------ */
+/* Structure: a loaded model's, or any configuration's                       */
+/* ------------------------------------------------------------------------ */
+
+/* The network family members of the MobileNets paper. */
+typedef enum mobilenet_variant {
+    MOBILENET_VARIANT_SEPARABLE = 0, /* MobileNet v1 (paper Table 1) */
+    MOBILENET_VARIANT_FULL_CONV = 1, /* each separable block as one full 3x3 conv (Table 4) */
+    MOBILENET_VARIANT_SHALLOW = 2    /* without the five 14x14x512 separable blocks (Table 5) */
+} mobilenet_variant;
+
+typedef enum mobilenet_layer_type {
+    MOBILENET_LAYER_CONV_3X3 = 0,       /* full 3x3 convolution + BN + ReLU6 */
+    MOBILENET_LAYER_DEPTHWISE_3X3 = 1,  /* depthwise 3x3 + BN + ReLU6 */
+    MOBILENET_LAYER_POINTWISE_1X1 = 2,  /* 1x1 convolution + BN + ReLU6 */
+    MOBILENET_LAYER_AVERAGE_POOL = 3,   /* global average pool */
+    MOBILENET_LAYER_FULLY_CONNECTED = 4 /* logits (1x1 conv with bias) */
+} mobilenet_layer_type;
+
+#define MOBILENET_MAX_LAYERS 32
+
+/* One layer's row. Shapes are height x width x channels. */
+typedef struct mobilenet_layer_info {
+    char name[48];              /* e.g. "Conv2d_3_pointwise", NUL-terminated */
+    mobilenet_layer_type type;
+    int stride;
+    int input_height, input_width, input_channels;
+    int output_height, output_width, output_channels;
+    int64_t mult_adds;          /* for one image */
+    int64_t parameters;         /* weights only, as the paper counts them: no
+                                   biases, no BatchNorm parameters */
+} mobilenet_layer_info;
+
+/* A network's structure for one input size. Plain data: no pointers, no
+ * ownership; copy it freely. */
+typedef struct mobilenet_info {
+    size_t struct_size;         /* set by the caller: sizeof(mobilenet_info) */
+    mobilenet_variant variant;
+    float width_multiplier;     /* alpha */
+    int resolution;             /* input height = width */
+    int num_classes;
+    int64_t mult_adds;          /* totals over all layers, one image */
+    int64_t parameters;
+    int num_layers;             /* rows used in layers[] */
+    mobilenet_layer_info layers[MOBILENET_MAX_LAYERS];
+} mobilenet_info;
+
+/* Describes a configuration without weights. width_multiplier in (0, 4],
+ * resolution 1..4096, num_classes 1..100000 (the paper counts 1000).
+ * info->struct_size must be sizeof(mobilenet_info).
+ * Errors: INVALID_ARGUMENT. */
+MOBILENET_API mobilenet_status mobilenet_describe(mobilenet_variant variant,
+                                                  float width_multiplier, int resolution,
+                                                  int num_classes, mobilenet_info *info);
+
+/* Describes a loaded model at the resolution it was trained at (from its
+ * file's metadata): variant, width multiplier, resolution, class count,
+ * parameters and multiply-adds. info->struct_size must be
+ * sizeof(mobilenet_info). Errors: INVALID_ARGUMENT. */
+MOBILENET_API mobilenet_status mobilenet_model_info(const mobilenet_model *model,
+                                                    mobilenet_info *info);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MOBILENET_H */
