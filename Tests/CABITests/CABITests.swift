@@ -51,12 +51,16 @@ final class CABITests: XCTestCase {
 
     func testOptionsAreChecked() {
         var options = mobilenet_options()
+        // Swift does not import the header's macro: the function itself is
+        // 0.1.0's entry point and writes only 0.1.0's fields.
         mobilenet_options_init(&options)
+        XCTAssertEqual(options.struct_size, MemoryLayout<mobilenet_options>.offset(of: \.max_isa))
+        XCTAssertEqual(mobilenet_options_init_sized(&options, MemoryLayout<mobilenet_options>.size), MOBILENET_OK)
         XCTAssertEqual(options.struct_size, MemoryLayout<mobilenet_options>.size)
         var model: OpaquePointer?
         for mutate in [{ (o: inout mobilenet_options) in o.struct_size = 4 }, { $0.num_threads = -1 },
                        { $0.num_threads = 257 }, { $0.crop_fraction = 1.5 }, { $0.crop_fraction = .nan },
-                       { $0.crop_fraction = -0.1 }] {
+                       { $0.crop_fraction = -0.1 }, { $0.struct_size = MemoryLayout<mobilenet_options>.size + 1 }] {
             var bad = options
             mutate(&bad)
             XCTAssertEqual(mobilenet_model_load(modelPath, &bad, &model), MOBILENET_ERROR_INVALID_ARGUMENT)

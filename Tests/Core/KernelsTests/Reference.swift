@@ -1,3 +1,22 @@
+import MobileNet
+import MobileNetKernelInterface
+
+/// The kernels of every tier this machine runs: each kernel test runs on all.
+let testedKernels: [any F32Kernels] = KernelSelection.supportedTiers.map(KernelSelection.kernels)
+
+/// Row-major b (k x n) packed for `kernels`' GEMM.
+func pack(_ b: [Float], k: Int, n: Int, _ kernels: any F32Kernels) -> [Float] {
+    var packed = [Float](repeating: 0, count: kernels.gemmPackedCount(k: k, n: n))
+    packed.withUnsafeMutableBufferPointer { out in
+        b.withUnsafeBufferPointer { rows in
+            for row in 0..<k {
+                kernels.gemmPackRow(rows.baseAddress! + row * n, row: row, k: k, n: n, into: out.baseAddress!)
+            }
+        }
+    }
+    return packed
+}
+
 // Straightforward scalar versions of the kernels, written for clarity, to
 // check the SIMD kernels against.
 

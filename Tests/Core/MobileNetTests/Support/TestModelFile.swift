@@ -14,7 +14,7 @@ struct TestModelFile {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(Double(state >> 40) / Double(1 << 24))  // [0, 1)
         }
-        tensors = WeightLoader.expectedTensors(architecture).map { name, shape in
+        tensors = NetworkCompiler.expectedTensors(architecture).map { name, shape in
             let count = shape.reduce(1, *)
             let values: [Float]
             if name.hasSuffix("moving_variance") || name.hasSuffix("gamma") {
