@@ -42,10 +42,24 @@ python_tests() {
     MOBILENET_LIBRARY="$root/build/prefix/lib/libmobilenet.so" .venv/bin/python -m pytest -q tests/python
 }
 
+# The reference tests (TensorFlow's and ONNX Runtime's logits) once more on
+# every kernel tier below the best this machine runs (the best ran above).
+python_tier_tests() {
+    local lib="$root/build/prefix/lib/libmobilenet.so" best tier
+    best=$(.venv/bin/python -c 'import ctypes, sys; lib = ctypes.CDLL(sys.argv[1]); print({1: "generic", 2: "avx2", 3: "avx512", 4: "neon"}.get(lib.mobilenet_best_isa(), "?"))' "$lib")
+    for tier in generic avx2; do
+        [ "$tier" = "$best" ] && break
+        echo "-- MOBILENET_MAX_ISA=$tier (best here: $best)"
+        MOBILENET_MAX_ISA=$tier MOBILENET_LIBRARY="$lib" .venv/bin/python -m pytest -q \
+            tests/python/test_reference_onnx.py tests/python/test_reference_tf.py || return 1
+    done
+}
+
 stage "build and install libmobilenet.so" install_library
 stage "Swift tests" swift_tests build/swift-test.log
 stage "C tests (+ valgrind)" tests/c/run.sh "$root/build/prefix"
 stage "Python tests" python_tests
+stage "Python reference tests, other tiers" python_tier_tests
 stage "bad-model corpus" tests/corpus/check.sh build/prefix/lib build/prefix/include
 stage "soak tests" tests/soak/run.sh build/prefix/lib build/prefix/include
 stage "fuzzing" tests/fuzz/run.sh "${FUZZ_SECONDS:-30}"

@@ -3,10 +3,14 @@ import XCTest
 
 /// The bundled model against TensorFlow running the original frozen graph on
 /// the same input tensors (tests/fixtures): max |logit difference| <= 1e-4 and
-/// the same top-5, at 224 and two other resolutions; and our preprocessing
-/// against TensorFlow's.
+/// the same top-5, at 224 and two other resolutions, on every kernel tier
+/// this machine runs; and our preprocessing against TensorFlow's.
 final class TensorFlowReferenceTests: XCTestCase {
     static let model: Model? = try? Model(path: Fixtures.bundledModel)
+    /// The bundled model on each tier this machine runs.
+    static let tierModels: [Model] = KernelSelection.supportedTiers.compactMap {
+        try? Model(path: Fixtures.bundledModel, options: LoadOptions(maxTier: $0))
+    }
 
     /// The largest |a - b|, infinity for a NaN (which max() could skip).
     func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
@@ -21,8 +25,9 @@ final class TensorFlowReferenceTests: XCTestCase {
     }
 
     func testLogitsMatchTensorFlow() throws {
-        let model = try XCTUnwrap(Self.model, "bundled model missing")
-        for path in Fixtures.referenceFiles() {
+        XCTAssertEqual(Self.tierModels.count, KernelSelection.supportedTiers.count, "bundled model missing")
+        for model in Self.tierModels {
+          for path in Fixtures.referenceFiles() {
             let fixture = try Fixtures.File(path: path)
             for key in ["224", "192", "160", "224_crop1"] {
                 let shape = fixture.shape("input_\(key)")
@@ -31,9 +36,10 @@ final class TensorFlowReferenceTests: XCTestCase {
                 var logits = [Float](repeating: 0, count: 1001)
                 try model.run(input: input, batch: 1, height: shape[1], width: shape[2], logits: &logits, capacity: 1001)
                 let diff = maxDifference(logits, expected)
-                XCTAssertLessThanOrEqual(diff, 1e-4, "\(path) input_\(key)")
-                XCTAssertEqual(top5(logits), top5(expected), "\(path) input_\(key)")
+                XCTAssertLessThanOrEqual(diff, 1e-4, "\(model.kernelTier.name): \(path) input_\(key)")
+                XCTAssertEqual(top5(logits), top5(expected), "\(model.kernelTier.name): \(path) input_\(key)")
             }
+          }
         }
     }
 
@@ -55,8 +61,9 @@ final class TensorFlowReferenceTests: XCTestCase {
     }
 
     func testClassifyAgreesWithTensorFlowsTop5() throws {
-        let model = try XCTUnwrap(Self.model, "bundled model missing")
-        for path in Fixtures.referenceFiles() {
+        XCTAssertFalse(Self.tierModels.isEmpty, "bundled model missing")
+        for model in Self.tierModels {
+          for path in Fixtures.referenceFiles() {
             let fixture = try Fixtures.File(path: path)
             let rgbShape = fixture.shape("rgb8")
             let rgb = try fixture.bytes("rgb8")
@@ -65,7 +72,8 @@ final class TensorFlowReferenceTests: XCTestCase {
             try model.classify(rgb: rgb, width: rgbShape[1], height: rgbShape[0], rowStride: rgbShape[1] * 3, topK: 5) {
                 _, index, _ in indices.append(index)
             }
-            XCTAssertEqual(indices, top5(expected), path)
+            XCTAssertEqual(indices, top5(expected), "\(model.kernelTier.name): \(path)")
+          }
         }
     }
 
