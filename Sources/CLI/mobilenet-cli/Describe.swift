@@ -27,20 +27,27 @@ struct Describe: ParsableCommand {
 
     func run() throws {
         let info: NetworkInfo
+        // The kernels a loaded model runs on; for a configuration, the tier a
+        // load would get on this machine.
+        let tier: String
         if let model {
-            info = try Model(path: model, options: LoadOptions(numThreads: 1)).info()
+            let loaded = try Model(path: model, options: LoadOptions(numThreads: 1))
+            info = loaded.info()
+            tier = loaded.kernelTier.name
         } else {
+            tier = try KernelSelection.tierForLoad().name
             guard let kind = Variant(name: variant) else {
                 throw ValidationError("--variant must be separable, full_conv or shallow")
             }
             let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
             info = try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
         }
-        print(json ? try Self.json(info) : Self.table(info))
+        print(json ? try Self.json(info, tier: tier) : Self.table(info, tier: tier))
     }
 
-    static func json(_ info: NetworkInfo) throws -> String {
+    static func json(_ info: NetworkInfo, tier: String) throws -> String {
         let object: [String: Any] = [
+            "isa": tier,
             "variant": info.variant.name,
             "width_multiplier": info.widthMultiplier,
             "resolution": info.height,
@@ -60,7 +67,7 @@ struct Describe: ParsableCommand {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func table(_ info: NetworkInfo) -> String {
+    static func table(_ info: NetworkInfo, tier: String) -> String {
         func cell(_ text: String, _ width: Int, right: Bool = false) -> String {
             let fill = String(repeating: " ", count: max(width - text.count, 0))
             return right ? fill + text : text + fill
@@ -76,6 +83,7 @@ struct Describe: ParsableCommand {
         }
         lines.append(String(format: "total: %.1fM mult-adds, %.2fM parameters", Double(info.multAdds) / 1e6,
                             Double(info.parameters) / 1e6))
+        lines.append("kernels: \(tier) (MOBILENET_MAX_ISA caps the tier)")
         return lines.joined(separator: "\n")
     }
 }

@@ -31,6 +31,7 @@ struct Profile: ParsableCommand {
         let total = rows.reduce(0) { $0 + $1.seconds }
         if json {
             let object: [String: Any] = [
+                "isa": loaded.kernelTier.name, "cpu": CPUModel.name,
                 "threads": loaded.threadCount, "resolution": side, "fused": fused, "total_ms": total * 1e3,
                 "layers": rows.map { ["name": $0.name, "type": $0.typeName, "mult_adds": $0.multAdds,
                                       "ms": $0.seconds * 1e3, "gflops": 2 * Double($0.multAdds) / $0.seconds / 1e9] },
@@ -49,6 +50,7 @@ struct Profile: ParsableCommand {
             print(name + " " + type + String(format: " %7.3f %9.1f %5.1f%%", row.seconds * 1e3,
                                              2 * Double(row.multAdds) / row.seconds / 1e9, row.seconds / total * 100))
         }
-        print(String(format: "total (sum of medians): %.2f ms, %d threads", total * 1e3, loaded.threadCount))
+        print(String(format: "total (sum of medians): %.2f ms, %d threads, ", total * 1e3, loaded.threadCount)
+              + "\(loaded.kernelTier.name) kernels, \(CPUModel.name)")
     }
 }
