@@ -6,4 +6,6 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.avx512
     typealias GEMM = GEMM8x32
+    /// SIMD16 measured slower (see Depthwise3x3).
+    typealias DepthwiseVector = SIMD8<Float>
 }

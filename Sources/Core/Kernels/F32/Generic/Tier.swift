@@ -5,4 +5,5 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.generic
     typealias GEMM = PointwiseGEMM
+    typealias DepthwiseVector = SIMD8<Float>
 }
