@@ -206,11 +206,14 @@ def test_load_non_finite_weight(tmp_path, random_model):
 
 
 @pytest.mark.parametrize("path,error", [
-    (b"/tmp/model.safetensors", TypeError),
+    (bytearray(b"/tmp/model.safetensors"), TypeError),
+    (memoryview(b"/tmp/model.safetensors"), TypeError),
     (123, TypeError),
     (["a"], TypeError),
     ("", ValueError),
     ("bad\0path", ValueError),
+    (b"bad\0path", ValueError),
+    (b"", ValueError),
 ])
 def test_load_invalid_path(path, error):
     with pytest.raises(error):
@@ -464,7 +467,11 @@ def test_classify_invalid_top_k(model, cat_rgb, top_k, error):
     (lambda: np.zeros((1, 65537, 3), np.uint8), ValueError),
     (lambda: np.zeros((65537, 1, 3), np.uint8), ValueError),
     (lambda: [[[0, 0, 0]]], TypeError),
-    (lambda: b"\xff\xd8\xff", TypeError),
+    (lambda: b"\xff\xd8\xff", OSError),  # a JPEG signature: contents, truncated
+    (lambda: bytearray(b"not an image"), OSError),
+    (lambda: [np.zeros((8, 8, 3), np.uint8), [np.zeros((8, 8, 3), np.uint8)]], TypeError),
+    (lambda: [np.zeros((8, 8, 3), np.float32)], TypeError),
+    (lambda: object(), TypeError),
     (lambda: 42, TypeError),
     (lambda: None, TypeError),
 ])
