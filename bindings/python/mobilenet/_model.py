@@ -24,6 +24,8 @@ from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
 
 MODEL_ENV = "MOBILENET_MODEL"
 MODEL_FILE = "mobilenet_v1_1.0_224.safetensors"
+# Where `make install` puts the model for the usual prefixes (searched last).
+SYSTEM_MODEL_DIRS = ("/usr/local/share/mobilenet", "/usr/share/mobilenet")
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +204,10 @@ def default_model_path():
     1. $MOBILENET_MODEL, if set (returned as is);
     2. models/mobilenet_v1_1.0_224.safetensors inside the installed package;
     3. models/mobilenet_v1_1.0_224.safetensors of the source tree this package
-       sits in (bindings/python/mobilenet -> ../../../models), for in-repo use.
+       sits in (bindings/python/mobilenet -> ../../../models), for in-repo use;
+    4. PREFIX/share/mobilenet/ of `make install PREFIX=...`, PREFIX being
+       where the library was found (PREFIX/lib/libmobilenet.so);
+    5. /usr/local/share/mobilenet/, then /usr/share/mobilenet/.
     Raises FileNotFoundError if none exists.
     """
     env = os.environ.get(MODEL_ENV)
@@ -213,6 +218,11 @@ def default_model_path():
         os.path.join(package, "models", MODEL_FILE),
         os.path.normpath(os.path.join(package, os.pardir, os.pardir, os.pardir, "models", MODEL_FILE)),
     ]
+    share = _native.share_dir()
+    for directory in ([share] if share else []) + list(SYSTEM_MODEL_DIRS):
+        candidate = os.path.join(directory, MODEL_FILE)
+        if candidate not in candidates:
+            candidates.append(candidate)
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
