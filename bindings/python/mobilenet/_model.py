@@ -234,6 +234,9 @@ def default_model_path():
 def load(path=None, *, threads=0, crop_fraction=None):
     """Loads a model file (None: the bundled model, see default_model_path()).
 
+    path: a str, bytes or os.PathLike file name; its bytes (os.fsencode of
+             a str) reach the library untouched.
+
     threads: worker threads per inference, 0 = one per CPU core, else 1..256;
              results are bit-identical whatever the count.
     crop_fraction: the central crop classify() keeps, in (0, 1]; None = the
@@ -470,8 +473,10 @@ class Model:
           - a numpy uint8 array (H, W, 3) of RGB pixels, packed (strides
             (row, 3, 1) with row >= 3*W: C-contiguous, or a row-cropped view
             of such an array), read in place;
-          - a PIL image (see README for how each mode is converted to 8-bit
-            RGB; mode F and out-of-range mode I raise ValueError);
+          - a PIL image, read as 8-bit RGB as stb_image (the CLI's decoder)
+            reads the same file: 16-bit gray as v >> 8, alpha dropped; mode
+            F, and mode I that is not 16-bit data, raise ValueError (the
+            table in bindings/python/README.md);
           - a file name: str or os.PathLike, or bytes that do not start with
             an image signature (below); passed to open() untouched;
           - an encoded image (JPEG, PNG, ... anything Pillow reads): bytes
