@@ -161,8 +161,9 @@ def test_pil_empty_image(model):
 # PNG files of every bit depth, decoded as stb_image (the CLI's decoder) does
 
 
-def write_png(path, samples, bit_depth, color_type):
-    """A PNG of samples (H, W) or (H, W, C) at bit_depth (1, 2, 4, 8 or 16)."""
+def write_png(path, samples, bit_depth, color_type, palette=None):
+    """A PNG of samples (H, W) or (H, W, C) at bit_depth (1, 2, 4, 8 or 16);
+    palette: (N, 3) uint8 for colour type 3."""
     samples = np.asarray(samples)
     h, w = samples.shape[:2]
     if bit_depth == 16:
@@ -182,8 +183,9 @@ def write_png(path, samples, bit_depth, color_type):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", w, h, bit_depth, color_type, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
-                     + chunk(b"IEND", b""))
+    plte = chunk(b"PLTE", np.asarray(palette, np.uint8).tobytes()) if palette is not None else b""
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + plte
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 STB_PROGRAM = r"""
@@ -230,7 +232,7 @@ def stb_decode(tmp_path_factory):
 PNG_KINDS = [  # (bit depth, colour type, channels)
     (16, 0, 1), (16, 2, 3), (16, 4, 2), (16, 6, 4),
     (8, 0, 1), (8, 2, 3), (8, 4, 2), (8, 6, 4),
-    (4, 0, 1), (2, 0, 1), (1, 0, 1),
+    (4, 0, 1), (2, 0, 1), (1, 0, 1), (8, 3, 1),
 ]
 
 
@@ -241,12 +243,16 @@ def test_png_decodes_as_stb_image(model, cat_rgb, tmp_path, stb_decode, bit_dept
     gray = np.asarray(Image.fromarray(cat_rgb).convert("L")).astype(np.int64)
     color = {1: gray[:, :, None], 2: np.dstack([gray, _alpha(gray.shape)]),
              3: cat_rgb, 4: np.dstack([cat_rgb, _alpha(gray.shape)])}[channels].astype(np.int64)
-    if bit_depth == 16:
+    palette = None
+    if color_type == 3:  # the cat through an adaptive palette
+        indexed = Image.fromarray(cat_rgb).convert("P", palette=Image.Palette.ADAPTIVE)
+        samples, palette = np.asarray(indexed), np.array(indexed.getpalette(), np.uint8).reshape(-1, 3)
+    elif bit_depth == 16:
         samples = color * 256 + rng.integers(0, 256, color.shape)
     else:
         samples = color >> (8 - bit_depth)
     path = tmp_path / f"image_{bit_depth}_{color_type}.png"
-    write_png(path, samples.squeeze(), bit_depth, color_type)
+    write_png(path, samples.squeeze(), bit_depth, color_type, palette)
     expected = stb_decode(path)
     assert np.ptp(expected) > 100
     np.testing.assert_array_equal(_rgb8(path), expected)
