@@ -47,8 +47,10 @@ def main(argv=None):
         return 2
 
     try:
+        # Not image.convert("RGB"): that clips 16-bit images to white;
+        # classify() reads every mode as the CLI's decoder does.
         with Image.open(args.image) as image:
-            image = image.convert("RGB")
+            image.load()
     except (OSError, ValueError) as error:
         print(f"classify.py: cannot read {args.image}: {error}", file=sys.stderr)
         return 1

@@ -6,6 +6,7 @@ library that validated late would still not read out of bounds here."""
 
 import ctypes
 import math
+import os
 import threading
 
 import numpy as np
@@ -51,7 +52,7 @@ def last_error(lib):
 ], ids=["size0", "size8", "size1000", "threads-1", "threads257", "crop-0.5", "crop1.5", "cropnan"])
 def test_load_invalid_options(lib, model_path, opts):
     out = _native.ModelPointer(SENTINEL)
-    status = lib.mobilenet_model_load(str(model_path).encode(), ctypes.byref(opts), ctypes.byref(out))
+    status = lib.mobilenet_model_load(os.fsencode(model_path), ctypes.byref(opts), ctypes.byref(out))
     assert status == Status.INVALID_ARGUMENT, last_error(lib)
     assert out.value == SENTINEL  # untouched on failure
     assert last_error(lib)
@@ -59,7 +60,7 @@ def test_load_invalid_options(lib, model_path, opts):
 
 def test_load_failure_leaves_output_untouched(lib, tmp_path):
     out = _native.ModelPointer(SENTINEL)
-    assert lib.mobilenet_model_load(str(tmp_path / "none").encode(), None, ctypes.byref(out)) == Status.IO
+    assert lib.mobilenet_model_load(os.fsencode(tmp_path / "none"), None, ctypes.byref(out)) == Status.IO
     assert out.value == SENTINEL
     assert lib.mobilenet_model_load(b"", None, ctypes.byref(out)) == Status.INVALID_ARGUMENT
     assert lib.mobilenet_model_load(b"x", None, None) == Status.INVALID_ARGUMENT
@@ -71,7 +72,7 @@ def test_load_failure_leaves_output_untouched(lib, tmp_path):
 
 def test_load_with_null_options_uses_defaults(lib, model_path):
     out = _native.ModelPointer()
-    assert lib.mobilenet_model_load(str(model_path).encode(), None, ctypes.byref(out)) == Status.OK
+    assert lib.mobilenet_model_load(os.fsencode(model_path), None, ctypes.byref(out)) == Status.OK
     assert out.value
     assert last_error(lib) == ""
     assert lib.mobilenet_model_num_classes(out) == 1001

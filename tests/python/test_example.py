@@ -4,6 +4,9 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+from PIL import Image
+
 import mobilenet
 from mn_support import IMAGES, REPO
 
@@ -59,3 +62,16 @@ def test_bad_top_k(model_path):
     result = run(IMAGES / "cat.jpg", "--model", model_path, "--top-k", "0")
     assert result.returncode == 1
     assert "top_k" in result.stderr
+
+
+def test_16_bit_png(model, cat_rgb, tmp_path):
+    """A 16-bit PNG is scaled to 8 bits (v >> 8), not clipped to white."""
+    gray = np.asarray(Image.fromarray(cat_rgb).convert("L"))
+    path = tmp_path / "gray16.png"
+    Image.fromarray((gray.astype(np.uint16) * 257)).save(path)
+    result = run(path, "--model", model.path, "--top-k", "1")
+    assert result.returncode == 0, result.stderr
+    top = model.classify(np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2)), top_k=1)[0]
+    assert top.label in result.stdout.splitlines()[1]
+    white = model.classify(np.full((300, 451, 3), 255, np.uint8), top_k=1)[0]
+    assert top.index != white.index

@@ -2,6 +2,7 @@
 
 import ctypes
 import os
+import pathlib
 import pickle
 import re
 import shutil
@@ -275,9 +276,38 @@ def test_library_not_found(monkeypatch, tmp_path):
     monkeypatch.setattr(_native, "LIBRARY_FILE", "libmobilenet-not-installed-anywhere.so")
     with pytest.raises(mobilenet.LibraryNotFoundError) as caught:
         _native.find_library()
-    assert "MOBILENET_LIBRARY" in str(caught.value)
-    assert str(tmp_path) in str(caught.value)
+    message = str(caught.value)
+    for hint in ("MOBILENET_LIBRARY", "LD_LIBRARY_PATH", "make install PREFIX=", "PREFIX/lib",
+                 str(tmp_path)):
+        assert hint in message
     assert isinstance(caught.value, OSError)
+
+
+def test_installed_prefix_library_and_model(tmp_path):
+    """A `make install PREFIX=...` layout found through LD_LIBRARY_PATH: the
+    model is then found in PREFIX/share/mobilenet (the package has none)."""
+    prefix = tmp_path / "prefix"
+    (prefix / "lib").mkdir(parents=True)
+    (prefix / "share" / "mobilenet").mkdir(parents=True)
+    (prefix / "lib" / "libmobilenet.so").symlink_to(os.path.realpath(os.environ["MOBILENET_LIBRARY"]))
+    model = prefix / "share" / "mobilenet" / "mobilenet_v1_1.0_224.safetensors"
+    model.symlink_to(REPO / "models" / "mobilenet_v1_1.0_224.safetensors")
+    package = tmp_path / "site" / "mobilenet"
+    package.mkdir(parents=True)
+    for source in pathlib.Path(mobilenet.__file__).parent.glob("*.py"):
+        shutil.copyfile(source, package / source.name)
+    code = ("import mobilenet\n"
+            "from mobilenet import _native\n"
+            "print(_native.lib()._mobilenet_file)\n"
+            "print(mobilenet.default_model_path())\n"
+            "with mobilenet.load(threads=1) as m: print(m.num_classes)\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("MOBILENET_LIBRARY", "MOBILENET_MODEL")}
+    env["PYTHONPATH"] = str(tmp_path / "site")
+    env["LD_LIBRARY_PATH"] = str(prefix / "lib")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [str(prefix / "lib" / "libmobilenet.so"), str(model), "1001"]
 
 
 def test_import_without_library_is_lazy(tmp_path):

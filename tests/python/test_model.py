@@ -73,17 +73,38 @@ def test_default_model_search_order(monkeypatch, tmp_path, model_path):
     (package / "models").mkdir(parents=True)
     from mobilenet import _native
     monkeypatch.setattr(_native, "package_dir", lambda: str(package))
-    with pytest.raises(FileNotFoundError, match="MOBILENET_MODEL"):
+    prefix_share = tmp_path / "prefix" / "share" / "mobilenet"
+    monkeypatch.setattr(_native, "share_dir", lambda: str(prefix_share))
+    system = [tmp_path / "usr_local_share", tmp_path / "usr_share"]
+    monkeypatch.setattr(mobilenet._model, "SYSTEM_MODEL_DIRS", tuple(map(str, system)))
+    with pytest.raises(FileNotFoundError, match="MOBILENET_MODEL") as caught:
         mobilenet.default_model_path()
-    # 3. the source tree's models/ (package at bindings/python/mobilenet)
-    (tmp_path / "models").mkdir()
-    in_repo = tmp_path / "models" / "mobilenet_v1_1.0_224.safetensors"
-    in_repo.write_bytes(b"x")
-    assert mobilenet.default_model_path() == str(in_repo)
-    # 2. inside the package wins over the source tree
-    inside = package / "models" / "mobilenet_v1_1.0_224.safetensors"
-    inside.write_bytes(b"x")
-    assert mobilenet.default_model_path() == str(inside)
+    assert str(prefix_share) in str(caught.value) and str(system[1]) in str(caught.value)
+    found = []
+    # From the last candidate to the first: each one found wins over those after it.
+    for directory in [system[1], system[0], prefix_share, tmp_path / "models", package / "models"]:
+        directory.mkdir(parents=True, exist_ok=True)
+        candidate = directory / "mobilenet_v1_1.0_224.safetensors"
+        candidate.write_bytes(b"x")
+        assert mobilenet.default_model_path() == str(candidate)
+        found.append(candidate)
+    assert len(found) == 5
+
+
+def test_default_model_search_without_library(monkeypatch, tmp_path):
+    """No library: the prefix is unknown, the rest of the search goes on."""
+    from mobilenet import _native
+    monkeypatch.delenv("MOBILENET_MODEL", raising=False)
+    monkeypatch.setattr(_native, "package_dir", lambda: str(tmp_path / "a" / "b" / "mobilenet"))
+
+    def no_library():
+        raise mobilenet.LibraryNotFoundError("no library")
+
+    monkeypatch.setattr(_native, "lib", no_library)
+    assert _native.share_dir() is None
+    monkeypatch.setattr(mobilenet._model, "SYSTEM_MODEL_DIRS", (str(tmp_path),))
+    (tmp_path / "mobilenet_v1_1.0_224.safetensors").write_bytes(b"x")
+    assert mobilenet.default_model_path() == str(tmp_path / "mobilenet_v1_1.0_224.safetensors")
 
 
 def test_model_env_var_missing_file(monkeypatch, tmp_path):
@@ -206,11 +227,14 @@ def test_load_non_finite_weight(tmp_path, random_model):
 
 
 @pytest.mark.parametrize("path,error", [
-    (b"/tmp/model.safetensors", TypeError),
+    (bytearray(b"/tmp/model.safetensors"), TypeError),
+    (memoryview(b"/tmp/model.safetensors"), TypeError),
     (123, TypeError),
     (["a"], TypeError),
     ("", ValueError),
     ("bad\0path", ValueError),
+    (b"bad\0path", ValueError),
+    (b"", ValueError),
 ])
 def test_load_invalid_path(path, error):
     with pytest.raises(error):
@@ -464,7 +488,11 @@ def test_classify_invalid_top_k(model, cat_rgb, top_k, error):
     (lambda: np.zeros((1, 65537, 3), np.uint8), ValueError),
     (lambda: np.zeros((65537, 1, 3), np.uint8), ValueError),
     (lambda: [[[0, 0, 0]]], TypeError),
-    (lambda: b"\xff\xd8\xff", TypeError),
+    (lambda: b"\xff\xd8\xff", OSError),  # a JPEG signature: contents, truncated
+    (lambda: bytearray(b"not an image"), OSError),
+    (lambda: [np.zeros((8, 8, 3), np.uint8), [np.zeros((8, 8, 3), np.uint8)]], TypeError),
+    (lambda: [np.zeros((8, 8, 3), np.float32)], TypeError),
+    (lambda: object(), TypeError),
     (lambda: 42, TypeError),
     (lambda: None, TypeError),
 ])

@@ -9,6 +9,7 @@ or non-contiguous array raises rather than costing a hidden copy.
 """
 
 import ctypes
+import io
 import math
 import numbers
 import operator
@@ -23,6 +24,8 @@ from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
 
 MODEL_ENV = "MOBILENET_MODEL"
 MODEL_FILE = "mobilenet_v1_1.0_224.safetensors"
+# Where `make install` puts the model for the usual prefixes (searched last).
+SYSTEM_MODEL_DIRS = ("/usr/local/share/mobilenet", "/usr/share/mobilenet")
 
 
 # ---------------------------------------------------------------------------
@@ -129,15 +132,20 @@ def _new_info():
 
 
 def _path_arg(name, path):
-    if isinstance(path, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{name} must be a str or os.PathLike file name, not "
+    """A file name as the bytes handed to C or open(): a str is encoded with
+    os.fsencode (surrogateescape, so a name read from the file system comes
+    back byte for byte), bytes are taken untouched, os.PathLike through
+    os.fspath. Never re-encoded as UTF-8."""
+    if isinstance(path, (bytearray, memoryview)):
+        raise TypeError(f"{name} must be a str, bytes or os.PathLike file name, not "
                         f"{type(path).__name__} (use load_bytes for a file's contents)")
     try:
         encoded = os.fsencode(path)
     except TypeError:
-        raise TypeError(f"{name} must be a str or os.PathLike, not {type(path).__name__}") from None
+        raise TypeError(f"{name} must be a str, bytes or os.PathLike file name, not "
+                        f"{type(path).__name__}") from None
     if b"\0" in encoded:
-        raise ValueError(f"{name} contains a NUL character")
+        raise ValueError(f"{name} contains a NUL character, which no file name can")
     if not encoded:
         raise ValueError(f"{name} is empty")
     return encoded
@@ -196,7 +204,10 @@ def default_model_path():
     1. $MOBILENET_MODEL, if set (returned as is);
     2. models/mobilenet_v1_1.0_224.safetensors inside the installed package;
     3. models/mobilenet_v1_1.0_224.safetensors of the source tree this package
-       sits in (bindings/python/mobilenet -> ../../../models), for in-repo use.
+       sits in (bindings/python/mobilenet -> ../../../models), for in-repo use;
+    4. PREFIX/share/mobilenet/ of `make install PREFIX=...`, PREFIX being
+       where the library was found (PREFIX/lib/libmobilenet.so);
+    5. /usr/local/share/mobilenet/, then /usr/share/mobilenet/.
     Raises FileNotFoundError if none exists.
     """
     env = os.environ.get(MODEL_ENV)
@@ -207,6 +218,11 @@ def default_model_path():
         os.path.join(package, "models", MODEL_FILE),
         os.path.normpath(os.path.join(package, os.pardir, os.pardir, os.pardir, "models", MODEL_FILE)),
     ]
+    share = _native.share_dir()
+    for directory in ([share] if share else []) + list(SYSTEM_MODEL_DIRS):
+        candidate = os.path.join(directory, MODEL_FILE)
+        if candidate not in candidates:
+            candidates.append(candidate)
     for candidate in candidates:
         if os.path.isfile(candidate):
             return candidate
@@ -217,6 +233,9 @@ def default_model_path():
 
 def load(path=None, *, threads=0, crop_fraction=None):
     """Loads a model file (None: the bundled model, see default_model_path()).
+
+    path: a str, bytes or os.PathLike file name; its bytes (os.fsencode of
+             a str) reach the library untouched.
 
     threads: worker threads per inference, 0 = one per CPU core, else 1..256;
              results are bit-identical whatever the count.
@@ -446,16 +465,47 @@ class Model:
         return logits
 
     def classify(self, image, top_k=5):
-        """The top_k most probable classes of one image, most probable first,
+        """The top_k most probable classes of an image, most probable first,
         as a list of Prediction(label, probability, index), with the model's
         preprocessing (central crop, bilinear resize, normalization).
 
-        image: a file name (str or os.PathLike; read with Pillow), a PIL
-               image (converted to RGB) or a numpy uint8 array (H, W, 3)
-               whose pixels are packed (strides (row, 3, 1) with row >= 3*W:
-               C-contiguous, or a row-cropped view of such an array).
+        image: one of
+          - a numpy uint8 array (H, W, 3) of RGB pixels, packed (strides
+            (row, 3, 1) with row >= 3*W: C-contiguous, or a row-cropped view
+            of such an array), read in place;
+          - a PIL image, read as 8-bit RGB as stb_image (the CLI's decoder)
+            reads the same file: 16-bit gray as v >> 8, alpha dropped; mode
+            F, and mode I that is not 16-bit data, raise ValueError (the
+            table in bindings/python/README.md);
+          - a file name: str or os.PathLike, or bytes that do not start with
+            an image signature (below); passed to open() untouched;
+          - an encoded image (JPEG, PNG, ... anything Pillow reads): bytes
+            starting with the signature of PNG, JPEG, GIF, BMP, TIFF or WebP,
+            any bytearray or memoryview, or a binary file object (anything
+            with .read(), read from its current position to the end);
+          - a list or tuple of the above: the result is then a list with
+            one list of predictions per image, each the same as classifying
+            that image alone.
         top_k: 1..num_classes.
         """
+        if isinstance(image, (list, tuple)):
+            top_k = _int_arg("top_k", top_k, 1, getattr(self, "_num_classes", 1))
+            if self.closed:
+                raise ValueError("the model is closed")
+            results = []
+            for i, one in enumerate(image):
+                try:
+                    if isinstance(one, (list, tuple)):
+                        raise TypeError("a list of images holds single images, not lists")
+                    results.append(self._classify_one(one, top_k))
+                except Exception as error:
+                    if hasattr(error, "add_note"):  # Python 3.11+
+                        error.add_note(f"(image {i} of the list)")
+                    raise
+            return results
+        return self._classify_one(image, top_k)
+
+    def _classify_one(self, image, top_k):
         rgb = _rgb8(image)
         top_k = _int_arg("top_k", top_k, 1, getattr(self, "_num_classes", 1))
         height, width, _ = rgb.shape
@@ -478,15 +528,45 @@ class Model:
         return result
 
 
+# ---------------------------------------------------------------------------
+# Images
+
+# Encoded images given as bytes are told from file names by their first
+# bytes: these formats' signatures. (A BMP's "BM" must be followed by a NUL
+# within its 14-byte header, as every BMP's is and no file name can be, so
+# that a file named "BM..." stays a file name.)
+_IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
+                     b"II*\0", b"MM\0*")
+
+
+def _is_image_data(data):
+    return (data.startswith(_IMAGE_SIGNATURES)
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+            or (data[:2] == b"BM" and b"\0" in data[2:14]))
+
+
 def _rgb8(image):
     """image as a uint8 (H, W, 3) array C can read with a row stride."""
-    if isinstance(image, (str, os.PathLike)):
-        image = _open_image(image)
+    if isinstance(image, np.ndarray):
+        pass
     elif _is_pil_image(image):
         image = _pil_to_array(image)
+    elif isinstance(image, (str, os.PathLike)) or (isinstance(image, bytes) and not _is_image_data(image)):
+        _path_arg("image", image)
+        with open(os.fspath(image), "rb") as file:  # bytes stay bytes: no re-encoding
+            image = _decode_image(file)
+    elif isinstance(image, (bytes, bytearray, memoryview)):
+        image = _decode_image(io.BytesIO(memoryview(image).tobytes()))
+    elif callable(getattr(image, "read", None)):
+        data = image.read()
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"image.read() returned {type(data).__name__}, not bytes: "
+                            "open the file in binary mode ('rb')")
+        image = _decode_image(io.BytesIO(memoryview(data).tobytes()))
     if not isinstance(image, np.ndarray):
-        raise TypeError("image must be a file name (str or os.PathLike), a PIL image or a "
-                        f"numpy uint8 array (H, W, 3), not {type(image).__name__}")
+        raise TypeError("image must be a numpy uint8 array (H, W, 3), a PIL image, a file name "
+                        "(str, bytes or os.PathLike), an encoded image (bytes or a binary file "
+                        f"object) or a list of those, not {type(image).__name__}")
     if image.dtype != np.dtype(np.uint8):
         raise TypeError(f"an image array must have dtype uint8, not {image.dtype}")
     if image.ndim != 3 or image.shape[2] != 3:
@@ -511,21 +591,62 @@ def _is_pil_image(obj):
     return pil is not None and isinstance(obj, pil.Image)
 
 
+# PIL modes of 8-bit samples that Pillow's convert("RGB") maps to RGB as
+# decoding the same file as RGB would: gray replicated, palettes looked up,
+# colour spaces converted, alpha dropped (not blended), premultiplied alpha
+# undone.
+_PIL_8BIT_MODES = frozenset(["1", "L", "P", "RGB", "RGBA", "RGBX", "RGBa", "CMYK", "YCbCr",
+                             "LAB", "HSV", "LA", "La", "PA"])
+
+
 def _pil_to_array(image):
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    array = np.asarray(image)
-    if array.dtype != np.uint8 or array.ndim != 3:
-        raise ValueError(f"could not convert the PIL image (mode {image.mode}) to 8-bit RGB")
+    """A PIL image as 8-bit RGB. 16-bit gray (modes I;16*, and I, which is
+    what Pillow makes of 16-bit files) is scaled to 8 bits as stb_image (the
+    CLI's decoder) does, v >> 8, and replicated. What has no meaningful
+    8-bit reading raises ValueError rather than turning white or black."""
+    mode = image.mode
+    if image.width == 0 or image.height == 0:
+        raise ValueError(f"the image is empty ({image.width}x{image.height})")
+    if mode in _PIL_8BIT_MODES:
+        if mode == "La":
+            image = image.convert("LA")  # Pillow converts La to RGB only through LA
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        array = np.asarray(image)
+    elif mode == "I" or mode.startswith("I;16"):
+        samples = np.asarray(image)
+        if mode == "I":
+            low, high = int(samples.min()), int(samples.max())
+            if low < 0 or high > 65535:
+                raise ValueError(f"a PIL image of mode I is read as 16-bit gray, but its values "
+                                 f"span {low}..{high}, outside 0..65535; scale it to 0..65535 "
+                                 "or convert it to 8 bits yourself")
+            if high <= 255:
+                raise ValueError("a PIL image of mode I is read as 16-bit gray (0..65535), but "
+                                 "all its values are in 0..255, which would make it black: if it "
+                                 "is 8-bit, convert it with image.convert('L')")
+        elif samples.dtype.kind != "u" or samples.dtype.itemsize != 2:
+            raise ValueError(f"PIL mode {mode} ({samples.dtype}) is not unsigned 16-bit")
+        gray = (samples >> 8).astype(np.uint8)
+        array = np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    elif mode == "F":
+        raise ValueError("a PIL image of mode F (floating point) has no defined pixel range; "
+                         "scale it to 0..255 and convert it, e.g. "
+                         "Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))")
+    else:
+        raise ValueError(f"PIL images of mode {mode} are not supported; convert to RGB yourself")
+    if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] != 3:
+        raise ValueError(f"could not convert the PIL image (mode {mode}) to 8-bit RGB")
     return array
 
 
-def _open_image(path):
+def _decode_image(file):
+    """An encoded image (an open binary file) as 8-bit RGB, with Pillow."""
     try:
         from PIL import Image
     except ImportError as error:
         raise ImportError("reading an image file needs Pillow (pip install pillow); "
                           "or pass a numpy uint8 (H, W, 3) array") from error
-    with Image.open(os.fspath(path)) as image:
+    with Image.open(file) as image:
         image.load()
         return _pil_to_array(image)

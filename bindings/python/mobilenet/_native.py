@@ -155,7 +155,44 @@ def _open(path):
             f"{path} is libmobilenet {version}, incompatible with this binding "
             f"(written for {HEADER_VERSION}; the major versions must match)")
     lib._mobilenet_path = path
+    lib._mobilenet_file = _loaded_file(lib) or (path if os.sep in path else None)
     return lib
+
+
+class _DlInfo(ctypes.Structure):
+    _fields_ = [("dli_fname", _c_char_p), ("dli_fbase", _c_void_p),
+                ("dli_sname", _c_char_p), ("dli_saddr", _c_void_p)]
+
+
+def _loaded_file(lib):
+    """The file the dynamic loader opened for lib, as it opened it (dladdr;
+    for a library found by name, e.g. through LD_LIBRARY_PATH), or None."""
+    try:
+        dladdr = ctypes.CDLL(None).dladdr  # glibc >= 2.34, musl, macOS
+    except (OSError, AttributeError):
+        try:
+            dladdr = ctypes.CDLL(ctypes.util.find_library("dl") or "libdl.so.2").dladdr
+        except (OSError, AttributeError):
+            return None
+    dladdr.argtypes = [_c_void_p, ctypes.POINTER(_DlInfo)]
+    dladdr.restype = _c_int
+    info = _DlInfo()
+    address = ctypes.cast(lib.mobilenet_version_number, _c_void_p)
+    if not dladdr(address, ctypes.byref(info)) or not info.dli_fname:
+        return None
+    return os.path.abspath(os.fsdecode(info.dli_fname))
+
+
+def share_dir():
+    """PREFIX/share/mobilenet for the library PREFIX/lib/libmobilenet.so (the
+    layout of `make install PREFIX=...`), or None if the library is not found."""
+    try:
+        path = lib()._mobilenet_file
+    except OSError:
+        return None
+    if not path:
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(path), os.pardir, "share", "mobilenet"))
 
 
 def find_library():
@@ -201,9 +238,12 @@ def find_library():
         except OSError as error:  # LibraryNotFoundError included: try the next
             tried.append(f"  system: {name}: {error}")
     raise LibraryNotFoundError(
-        f"{LIBRARY_FILE} not found. Build it (make lib), then set {LIBRARY_ENV} to its path, "
-        "copy it into the mobilenet package directory, or install it on the system library "
-        "path (e.g. make install). Tried:\n" + "\n".join(tried))
+        f"{LIBRARY_FILE} not found. Build it (make lib) and either set {LIBRARY_ENV} to the "
+        f"file (e.g. {LIBRARY_ENV}=$PWD/.build/release/{LIBRARY_FILE}), or install it with "
+        "`make install PREFIX=...` (default /usr/local; it goes to PREFIX/lib) and, for a "
+        "PREFIX/lib the system loader does not search, add that directory to LD_LIBRARY_PATH; "
+        "or reinstall this package from the repository (pip install ./bindings/python), which "
+        "bundles the library. Tried:\n" + "\n".join(tried))
 
 
 _lib = None
