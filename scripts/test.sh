@@ -45,6 +45,7 @@ python_tests() {
 stage "build and install libmobilenet.so" install_library
 stage "Swift tests" swift_tests build/swift-test.log
 stage "C tests (+ valgrind)" tests/c/run.sh "$root/build/prefix"
+stage "CLI tests" tests/cli/run.sh "$root/build/prefix"
 stage "Python tests" python_tests
 stage "bad-model corpus" tests/corpus/check.sh build/prefix/lib build/prefix/include
 stage "soak tests" tests/soak/run.sh build/prefix/lib build/prefix/include
