@@ -203,9 +203,10 @@ expect_range_error 64 "--top-k must be at least 1, not -1" classify "$images/cat
 expect_range_error 64 "--top-k must be in 1...1001 (the model's classes), not 1002" classify --top-k 1002 "$images/cat.jpg"
 expect_range_error 64 "--threads must be in 0...256, not -2" classify --threads -2 "$images/cat.jpg"
 expect_range_error 64 "--crop must be in (0, 1], not -0.5" classify --crop -0.5 "$images/cat.jpg"
-expect_range_error 1 "width multiplier -0.5 is outside (0, 4]" describe --alpha -0.5
-expect_range_error 1 "outside" describe --resolution -224
-expect_range_error 1 "iterations outside 1...10000" profile --iterations -3
+expect_range_error 64 "width multiplier -0.5 is outside (0, 4]" describe --alpha -0.5
+expect_range_error 64 "input size -224x-224 is outside" describe --resolution -224
+expect_range_error 64 "iterations outside 1...10000" profile --iterations -3
+expect_range_error 64 "--threads must be in 0...256, not -1" profile --threads -1
 expect_range_error 64 "--model must not be empty" classify --model "" "$images/cat.jpg"
 
 step "EXIF orientation"

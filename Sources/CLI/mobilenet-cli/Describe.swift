@@ -33,8 +33,10 @@ struct Describe: ParsableCommand {
             guard let kind = Variant(name: variant) else {
                 throw ValidationError("--variant must be separable, full_conv or shallow")
             }
-            let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
-            info = try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
+            info = try UsageError.fromInvalidArgument {
+                let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
+                return try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
+            }
         }
         print(json ? try Self.json(info) : Self.table(info))
     }

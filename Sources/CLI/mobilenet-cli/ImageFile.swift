@@ -3,7 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ArgumentParser
 import CStbImage
+import MobileNet
 
 /// An image file (JPEG, PNG, ...) decoded to 8-bit RGB by stb_image, turned
 /// upright by its EXIF orientation if it is a JPEG that has one.
@@ -69,4 +71,17 @@ struct ImageFile {
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+enum UsageError {
+    /// Runs `body`; the core's invalid-argument errors (values of options out
+    /// of range) become usage errors: exit status 64 and the usage line, as
+    /// for the ranges the CLI checks itself.
+    static func fromInvalidArgument<Result>(_ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as MobileNetError where error.kind == .invalidArgument {
+            throw ValidationError(error.message)
+        }
+    }
 }

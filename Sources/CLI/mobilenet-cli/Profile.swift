@@ -24,10 +24,18 @@ struct Profile: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    func validate() throws {
+        guard (0...LoadOptions.maxThreads).contains(threads) else {
+            throw ValidationError("--threads must be in 0...\(LoadOptions.maxThreads), not \(threads)")
+        }
+    }
+
     func run() throws {
         let loaded = try ModelLocation.load(model, options: LoadOptions(numThreads: threads))
         let side = resolution ?? loaded.metadata.resolution
-        let rows = try loaded.profile(height: side, width: side, iterations: iterations, fused: fused)
+        let rows = try UsageError.fromInvalidArgument {
+            try loaded.profile(height: side, width: side, iterations: iterations, fused: fused)
+        }
         let total = rows.reduce(0) { $0 + $1.seconds }
         if json {
             print(try JSONOutput.encode(ProfileReport(
