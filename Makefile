@@ -21,8 +21,11 @@ REALNAME := libmobilenet.so.$(VERSION)
 all: lib cli
 
 # libmobilenet.so with the Swift runtime linked in statically (see Package.swift).
+# Programs linked against the build directory record its SONAME, so it gets
+# the SONAME's symlink there too.
 lib:
 	$(SWIFT) build -c release --product mobilenet
+	ln -sf libmobilenet.so $(RELEASE)/$(SONAME)
 
 # mobilenet-cli, also with the static Swift runtime (see Package.swift).
 cli:
