@@ -51,7 +51,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libmobilenet.so \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/mobilenet.pc $(DESTDIR)$(INCDIR)/mobilenet.h \
 	      $(DESTDIR)$(DATADIR)/$(MODEL)
-	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
 
 test:
 	./scripts/test.sh

@@ -319,6 +319,7 @@ EOF
     if make -s -C "$root" uninstall DESTDIR="$stage" PREFIX="$stage_prefix" DATADIR="$stage_data" >"$work/uninstall.log" 2>&1; then
         left=$(cd "$stage" && find . \( -type f -o -type l \) | sort)
         if [ -z "$left" ]; then pass "make uninstall removed every file"; else fail "make uninstall left: $left"; fi
+        if [ ! -d "$stage$stage_data" ]; then pass "and the emptied DATADIR"; else fail "make uninstall left the empty DATADIR $stage_data"; fi
     else
         fail "make uninstall"; indent <"$work/uninstall.log"
     fi
