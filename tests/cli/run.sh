@@ -181,6 +181,14 @@ then
 else
     fail "--json output:"; indent <"$work/json-check.out"; head -n 40 "$work/batch.json" | indent
 fi
+mkfifo "$work/a-fifo"
+timeout 60 "$cli" classify "$work/a-fifo" >/dev/null 2>"$work/fifo.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -qF "mobilenet-cli: $work/a-fifo: not a regular file" "$work/fifo.err"; then
+    pass "a FIFO: refused without waiting for a writer"
+else
+    fail "a FIFO: exit $rc (124 = hung):"; indent <"$work/fifo.err"
+fi
 "$cli" classify "$images/cat.jpg" "$images/coffee.png" >/dev/null 2>"$work/ok.err"
 rc=$?
 if [ $rc -eq 0 ] && [ ! -s "$work/ok.err" ]; then pass "all readable: exit 0, nothing on stderr"; else fail "all readable: exit $rc"; indent <"$work/ok.err"; fi

@@ -3,9 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
 import CStbImage
-import MobileNet
 
 /// An image file (JPEG, PNG, ...) decoded to 8-bit RGB by stb_image, turned
 /// upright by its EXIF orientation if it is a JPEG that has one.
@@ -40,7 +38,8 @@ struct ImageFile {
 
     /// The whole file, or an error with the operating system's reason.
     private static func readFile(_ path: String) throws -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw CLIError(Platform.describe(errno: errno)) }
         defer { close(descriptor) }
         var info = stat()
@@ -65,23 +64,5 @@ struct ImageFile {
             filled += got
         }
         return bytes
-    }
-}
-
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-enum UsageError {
-    /// Runs `body`; the core's invalid-argument errors (values of options out
-    /// of range) become usage errors: exit status 64 and the usage line, as
-    /// for the ranges the CLI checks itself.
-    static func fromInvalidArgument<Result>(_ body: () throws -> Result) throws -> Result {
-        do {
-            return try body()
-        } catch let error as MobileNetError where error.kind == .invalidArgument {
-            throw ValidationError(error.message)
-        }
     }
 }
