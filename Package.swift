@@ -68,6 +68,8 @@ let package = Package(
                 .unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Sources/CABI/libmobilenet.map"]),
                 // The Swift runtime goes inside libmobilenet.so: C users need no toolchain.
                 .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+                // The SONAME programs record as NEEDED; make install adds the symlinks.
+                .unsafeFlags(["-Xlinker", "-soname=libmobilenet.so.0"]),
             ]
         ),
         // CLI layer.
@@ -78,7 +80,15 @@ let package = Package(
                 "MobileNet", "CStbImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/CLI/mobilenet-cli"
+            path: "Sources/CLI/mobilenet-cli",
+            linkerSettings: [
+                // Like libmobilenet.so: the installed CLI needs no Swift toolchain at run time.
+                .unsafeFlags(["-static-stdlib"], .when(configuration: .release)),
+                // The static FoundationEssentials (ArgumentParser's) needs these two; a
+                // dynamic build gets them as its shared library's dependencies.
+                .linkedLibrary("_FoundationCollections", .when(platforms: [.linux], configuration: .release)),
+                .linkedLibrary("_FoundationCShims", .when(platforms: [.linux], configuration: .release)),
+            ]
         ),
         .testTarget(
             name: "KernelsTests",

@@ -58,6 +58,7 @@ python_tier_tests() {
 stage "build and install libmobilenet.so" install_library
 stage "Swift tests" swift_tests build/swift-test.log
 stage "C tests (+ valgrind)" tests/c/run.sh "$root/build/prefix"
+stage "CLI tests" tests/cli/run.sh "$root/build/prefix"
 stage "Python tests" python_tests
 stage "Python reference tests, other tiers" python_tier_tests
 stage "bad-model corpus" tests/corpus/check.sh build/prefix/lib build/prefix/include

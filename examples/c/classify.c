@@ -87,6 +87,8 @@ int main(int argc, char **argv) {
     int top_k = DEFAULT_TOP_K;
     int width = 0, height = 0, channels_in_file = 0;
     unsigned char *pixels = NULL;
+    FILE *image_file;
+    int read_failed, read_errno;
     mobilenet_options options;
     mobilenet_model *model = NULL;
     mobilenet_prediction *predictions = NULL;
@@ -116,10 +118,21 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
 
-    /* 1. The image, as 8-bit RGB (stb_image converts gray/alpha images). */
-    pixels = stbi_load(image_path, &width, &height, &channels_in_file, 3);
+    /* 1. The image, as 8-bit RGB (stb_image converts gray/alpha images). The
+     * file is opened here, not by stbi_load, to report the system's reason
+     * ("No such file or directory") rather than stb_image's "can't fopen". */
+    image_file = fopen(image_path, "rb");
+    if (image_file == NULL) {
+        fprintf(stderr, "%s: cannot read image %s: %s\n", argv0, image_path, strerror(errno));
+        return EXIT_IMAGE;
+    }
+    pixels = stbi_load_from_file(image_file, &width, &height, &channels_in_file, 3);
+    /* A directory opens but does not read: ferror says the read failed. */
+    read_failed = ferror(image_file);
+    read_errno = errno;
+    fclose(image_file);
     if (pixels == NULL) {
-        const char *reason = stbi_failure_reason();
+        const char *reason = read_failed ? strerror(read_errno) : stbi_failure_reason();
         fprintf(stderr, "%s: cannot read image %s: %s\n", argv0, image_path,
                 reason != NULL ? reason : "unknown error");
         return EXIT_IMAGE;

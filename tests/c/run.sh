@@ -11,13 +11,18 @@
 #      no allocation per inference after the first at a size (malloc counted)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
-#   6. under valgrind (if installed): the API test in quick mode and the
+#   6. library file names: libmobilenet.so.VERSION with SONAME
+#      libmobilenet.so.MAJOR, the symlinks, NEEDED libmobilenet.so.MAJOR in a
+#      linked program, pkg-config's model variable naming the installed model
+#   7. the README's complete C program and its commands, as pasted
+#      (tests/c/readme_example.sh)
+#   8. under valgrind (if installed): the API test in quick mode and the
 #      example, with --error-exitcode=99 --leak-check=full
 #      --errors-for-leak-kinds=definite
 #
 # The model is $MOBILENET_MODEL, else PREFIX/share/mobilenet/..., else the
 # repository's models/. Set CC / CXX to choose the compilers,
-# MOBILENET_SKIP_VALGRIND=1 to skip step 6, KEEP_BUILD=1 to keep the build
+# MOBILENET_SKIP_VALGRIND=1 to skip step 8, KEEP_BUILD=1 to keep the build
 # directory. Exits non-zero on any failure.
 set -u
 
@@ -293,6 +298,10 @@ if [ $stb_ok -eq 1 ]; then
         expect_exit 2 "TOP_K 5x" "$classify" "$images/cat.jpg" "$model" 5x
         expect_exit 2 "TOP_K 1002 > classes" "$classify" "$images/cat.jpg" "$model" 1002
         expect_exit 3 "missing image" "$classify" "$build/no-such-image.jpg" "$model"
+        if grep -q "no-such-image.jpg: No such file or directory$" "$build/err.err"; then pass "missing image: the system's reason"; else fail "missing image: no strerror reason: $(cat "$build/err.err")"; fi
+        mkdir -p "$build/a-directory"
+        expect_exit 3 "a directory as the image" "$classify" "$build/a-directory" "$model"
+        if grep -q "a-directory: Is a directory$" "$build/err.err"; then pass "a directory: the system's reason"; else fail "a directory: no strerror reason: $(cat "$build/err.err")"; fi
         printf 'not an image' >"$build/not-an-image.jpg"
         expect_exit 3 "not an image" "$classify" "$build/not-an-image.jpg" "$model"
         if [ -f "$images/cat.jpg" ]; then
@@ -302,6 +311,49 @@ if [ $stb_ok -eq 1 ]; then
         fi
         if "$classify" --help >"$build/help.out" 2>&1 && grep -q usage "$build/help.out"; then pass "--help: exit 0"; else fail "--help"; fi
     fi
+fi
+
+step "library file names, SONAME, NEEDED (readelf)"
+major=$(sed -n 's/^#define MOBILENET_VERSION_MAJOR \([0-9]*\)$/\1/p' "$prefix/include/mobilenet.h")
+soname="libmobilenet.so.$major"
+realname="libmobilenet.so.$header_version"
+if [ -z "$major" ]; then
+    fail "no MOBILENET_VERSION_MAJOR in the header"
+elif ! command -v readelf >/dev/null; then
+    fail "readelf is not installed (binutils)"
+else
+    if [ -f "$prefix/lib/$realname" ] && [ ! -L "$prefix/lib/$realname" ]; then pass "lib/$realname is the file"; else fail "lib/$realname is not a regular file"; fi
+    if [ "$(readlink "$prefix/lib/$soname")" = "$realname" ]; then pass "lib/$soname -> $realname"; else fail "lib/$soname -> '$(readlink "$prefix/lib/$soname")', expected $realname"; fi
+    link=$(readlink "$prefix/lib/libmobilenet.so")
+    if [ -L "$prefix/lib/libmobilenet.so" ] && { [ "$link" = "$soname" ] || [ "$link" = "$realname" ]; }; then
+        pass "lib/libmobilenet.so -> $link"
+    else
+        fail "lib/libmobilenet.so is not a symlink to $soname: '$link'"
+    fi
+    actual=$(readelf -d "$prefix/lib/$realname" | sed -n 's/.*(SONAME).*\[\(.*\)\]$/\1/p')
+    if [ "$actual" = "$soname" ]; then pass "SONAME $actual"; else fail "SONAME '$actual', expected $soname"; fi
+    # Any program linked with -lmobilenet: the header test above.
+    linked="$build/header_c_1"
+    if [ -x "$linked" ]; then
+        needed=$(readelf -d "$linked" | sed -n 's/.*(NEEDED).*\[\(libmobilenet[^]]*\)\]$/\1/p')
+        if [ "$needed" = "$soname" ]; then pass "a program linked with -lmobilenet records NEEDED $needed"; else fail "NEEDED '$needed', expected $soname"; fi
+    else
+        fail "no linked program to inspect ($linked)"
+    fi
+fi
+pc_model=$(pkg-config --variable=model mobilenet)
+if [ -n "$pc_model" ] && [ -f "$pc_model" ] && cmp -s "$pc_model" "$root/models/mobilenet_v1_1.0_224.safetensors"; then
+    pass "pkg-config --variable=model: $pc_model (the bundled model)"
+else
+    fail "pkg-config --variable=model '$pc_model' is not the installed bundled model"
+fi
+
+step "the README's C program (tests/c/readme_example.sh)"
+if "$here/readme_example.sh" "$prefix" >"$build/readme.out" 2>&1; then
+    n=$(grep -c '^  ok ' "$build/readme.out")
+    pass "README C block and commands: $n checks, top-1 $(sed -n 's/.*top-1 as the README says: //p' "$build/readme.out")"
+else
+    fail "README C block and commands:"; sed 's/^/    /' "$build/readme.out"
 fi
 
 step "valgrind"

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import MobileNet
 
 struct Describe: ParsableCommand {
@@ -13,13 +12,14 @@ struct Describe: ParsableCommand {
     @Option(help: "separable, full_conv or shallow.")
     var variant: String = "separable"
 
-    @Option(help: "Width multiplier alpha.")
+    // .unconditional: a negative value is reported as out of range, not as an unknown option.
+    @Option(parsing: .unconditional, help: "Width multiplier alpha.")
     var alpha: Double = 1.0
 
-    @Option(help: "Input resolution (height = width).")
+    @Option(parsing: .unconditional, help: "Input resolution (height = width).")
     var resolution: Int = 224
 
-    @Option(help: "Number of classes (the paper counts 1000).")
+    @Option(parsing: .unconditional, help: "Number of classes (the paper counts 1000).")
     var classes: Int = 1000
 
     @Flag(help: "Print JSON instead of a table.")
@@ -31,7 +31,7 @@ struct Describe: ParsableCommand {
         // load would get on this machine.
         let tier: String
         if let model {
-            let loaded = try Model(path: model, options: LoadOptions(numThreads: 1))
+            let loaded = try ModelLocation.load(model, options: LoadOptions(numThreads: 1))
             info = loaded.info()
             tier = loaded.kernelTier.name
         } else {
@@ -39,32 +39,34 @@ struct Describe: ParsableCommand {
             guard let kind = Variant(name: variant) else {
                 throw ValidationError("--variant must be separable, full_conv or shallow")
             }
-            let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
-            info = try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
+            info = try UsageError.fromInvalidArgument {
+                let architecture = try Architecture(variant: kind, widthMultiplier: alpha, numClasses: classes)
+                return try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
+            }
         }
         print(json ? try Self.json(info, tier: tier) : Self.table(info, tier: tier))
     }
 
     static func json(_ info: NetworkInfo, tier: String) throws -> String {
-        let object: [String: Any] = [
-            "isa": tier,
-            "variant": info.variant.name,
-            "width_multiplier": info.widthMultiplier,
-            "resolution": info.height,
-            "num_classes": info.numClasses,
-            "mult_adds": info.multAdds,
-            "parameters": info.parameters,
-            "layers": info.layers.map { layer -> [String: Any] in
-                [
-                    "name": layer.spec.name, "type": layer.spec.type.name, "stride": layer.spec.stride,
-                    "input": [layer.inputHeight, layer.inputWidth, layer.spec.inputChannels],
-                    "output": [layer.outputHeight, layer.outputWidth, layer.spec.outputChannels],
-                    "mult_adds": layer.multAdds, "parameters": layer.parameters,
-                ]
-            },
-        ]
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+        try JSONOutput.encode(NetworkDescription(
+            isa: tier, variant: info.variant.name, widthMultiplier: info.widthMultiplier, resolution: info.height,
+            numClasses: info.numClasses, multAdds: info.multAdds, parameters: info.parameters,
+            layers: info.layers.map { layer in
+                NetworkDescription.Layer(
+                    name: layer.spec.name, type: layer.spec.type.name, stride: layer.spec.stride,
+                    input: [layer.inputHeight, layer.inputWidth, layer.spec.inputChannels],
+                    output: [layer.outputHeight, layer.outputWidth, layer.spec.outputChannels],
+                    multAdds: layer.multAdds, parameters: layer.parameters)
+            }))
+    }
+
+    /// describe --json output (keys: the property names in snake_case).
+    struct NetworkDescription: Encodable {
+        struct Layer: Encodable {
+            let name: String, type: String, stride: Int, input: [Int], output: [Int], multAdds: Int, parameters: Int
+        }
+        let isa: String, variant: String, widthMultiplier: Double, resolution: Int, numClasses: Int
+        let multAdds: Int, parameters: Int, layers: [Layer]
     }
 
     static func table(_ info: NetworkInfo, tier: String) -> String {
@@ -81,7 +83,7 @@ struct Describe: ParsableCommand {
                          + cell("\(layer.outputHeight)x\(layer.outputWidth)x\(layer.spec.outputChannels)", 15)
                          + cell("\(layer.multAdds)", 14, right: true) + cell("\(layer.parameters)", 12, right: true))
         }
-        lines.append(String(format: "total: %.1fM mult-adds, %.2fM parameters", Double(info.multAdds) / 1e6,
+        lines.append(Platform.format("total: %.1fM mult-adds, %.2fM parameters", Double(info.multAdds) / 1e6,
                             Double(info.parameters) / 1e6))
         lines.append("kernels: \(tier) (MOBILENET_MAX_ISA caps the tier)")
         return lines.joined(separator: "\n")

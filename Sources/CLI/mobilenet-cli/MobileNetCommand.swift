@@ -1,10 +1,15 @@
 import ArgumentParser
+import CStbImage.LibraryVersion
 
 @main
 struct MobileNetCommand: ParsableCommand {
+    /// The CLI is versioned with the library it is built with.
+    static let cliVersion = MOBILENET_VERSION_STRING
+
     static let configuration = CommandConfiguration(
         commandName: "mobilenet-cli",
         abstract: "Classify images with MobileNet v1 and inspect network structures.",
+        version: "mobilenet-cli \(cliVersion), libmobilenet \(MOBILENET_VERSION_STRING) (built in)",
         subcommands: [Classify.self, Describe.self, Profile.self],
         defaultSubcommand: Classify.self
     )
