@@ -87,36 +87,31 @@ public enum GEMM8x32 {
         var group = panels.lowerBound
         while group < panels.upperBound {
             let groupEnd = min(group + 4, panels.upperBound)
-            for panel in group..<groupEnd {
-                let col = panel * panelWidth
-                let columns = PanelColumns(width: min(panelWidth, n - col), bias: bias + col)
-                blocks(m: singleLeftover ? m - 1 : m, k: k, a: a, lda: lda, panel: packedB + col * k,
-                       columns: columns, c: c + col, ldc: ldc, clamp: clamp)
+            // Row blocks outside, the group's panels inside: each block of A
+            // (8 rows x k) is read from memory once and reused from L1 for
+            // the four panels, which stream from L2.
+            let rows = singleLeftover ? m - 1 : m  // a multiple of 8, or with 2-7 leftover rows
+            var row = 0
+            while row < rows {
+                let count = min(rowBlock, rows - row)
+                for panel in group..<groupEnd {
+                    let col = panel * panelWidth
+                    let columns = PanelColumns(width: min(panelWidth, n - col), bias: bias + col)
+                    if count == 1 {
+                        singlePanelRow(k: k, a: a + row * lda, b: packedB + col * k, columns: columns,
+                                       c: c + row * ldc + col, clamp: clamp)
+                    } else {
+                        kernel8x32(rows: count, k: k, a: a + row * lda, lda: lda, b: packedB + col * k,
+                                   columns: columns, c: c + row * ldc + col, ldc: ldc, clamp: clamp)
+                    }
+                }
+                row += count
             }
             if singleLeftover {
                 singleRow(k: k, n: n, a: a + (m - 1) * lda, packedB: packedB, bias: bias, c: c + (m - 1) * ldc,
                           clamp: clamp, panels: group..<groupEnd)
             }
             group = groupEnd
-        }
-    }
-
-    /// Rows [0, m) of one panel in 8-row blocks; 2-7 leftover rows through
-    /// the same kernel (its spare rows repeat the last real one, not stored).
-    @inline(__always)
-    static func blocks(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, panel: UnsafePointer<Float>,
-                       columns: PanelColumns, c: UnsafeMutablePointer<Float>, ldc: Int, clamp: Clamp) {
-        var row = 0
-        while row + rowBlock <= m {
-            kernel8x32(rows: rowBlock, k: k, a: a + row * lda, lda: lda, b: panel, columns: columns,
-                       c: c + row * ldc, ldc: ldc, clamp: clamp)
-            row += rowBlock
-        }
-        if m - row >= 2 {
-            kernel8x32(rows: m - row, k: k, a: a + row * lda, lda: lda, b: panel, columns: columns,
-                       c: c + row * ldc, ldc: ldc, clamp: clamp)
-        } else if m - row == 1 {
-            singlePanelRow(k: k, a: a + row * lda, b: panel, columns: columns, c: c + row * ldc, clamp: clamp)
         }
     }
 
