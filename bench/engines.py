@@ -16,15 +16,23 @@ random one in --configs mode):
 Input is NHWC float32 [N, H, W, 3] for all of them (the ONNX graph starts
 with a Transpose, the ncnn graph with a Permute); output [N, K] logits.
 
+Each engine's tier() says which instruction set it runs on, where the engine
+tells: libmobilenet's mobilenet_model_isa, OpenVINO's compiled runtime model
+(each node's primitiveType, e.g. brgconv_avx512_1x1_f32) and its
+OPTIMIZATION_CAPABILITIES. ONNX Runtime (MLAS), LiteRT (XNNPACK) and ncnn pick
+their kernels from CPUID at start and do not report the choice.
+
 Conversions run in a child process of bench.py (`engines.py convert KIND
 MODEL OUT --size H`), so TensorFlow is imported only when a TFLite file is
 not cached yet.
 """
 
 import argparse
+import collections
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -146,6 +154,10 @@ class Engine:
     def version(self):
         return ""
 
+    def tier(self):
+        """The kernels' instruction set, as far as the engine tells."""
+        return "not reported (detects the CPU at start)"
+
     def load(self):
         raise NotImplementedError
 
@@ -166,6 +178,13 @@ class LibMobileNet(Engine):
     def version(self):
         return self.lib.version()
 
+    def tier(self):
+        isa = self.model.isa()
+        if isa is None:
+            return "not reported (library without tiers, before 0.2.0)"
+        cap = os.environ.get("MOBILENET_MAX_ISA")
+        return isa + (f" (MOBILENET_MAX_ISA={cap})" if cap else "") + ": mobilenet_model_isa"
+
     def run(self, x):
         return self.model.run(x)
 
@@ -185,6 +204,9 @@ class OnnxRuntime(Engine):
 
     def version(self):
         return self.ort.__version__
+
+    def tier(self):
+        return "not reported (MLAS detects the CPU at start; no switch to cap it)"
 
     def run(self, x):
         return self.session.run(["logits"], {"input": x})[0]
@@ -208,6 +230,9 @@ class LiteRT(Engine):
     def version(self):
         return dist_version("ai-edge-litert") or ""
 
+    def tier(self):
+        return "not reported (XNNPACK detects the CPU at start; no switch to cap it)"
+
     def run(self, x):
         self.interp.set_tensor(self.inp, x)
         self.interp.invoke()
@@ -227,9 +252,55 @@ class OpenVINO(Engine):
                   "NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"}
         self.compiled = core.compile_model(model, "CPU", config)
         self.request = self.compiled.create_infer_request()
+        try:
+            self.capabilities = list(core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
+        except Exception:  # noqa: BLE001 -- only a label
+            self.capabilities = None
 
     def version(self):
         return self.ov.get_version().split("-")[0]
+
+    def primitives(self):
+        """{layer type: Counter(primitiveType)} of the compiled model's
+        compute nodes (the runtime model: what the CPU plugin will execute)."""
+        kinds = collections.defaultdict(collections.Counter)
+        for op in self.compiled.get_runtime_model().get_ordered_ops():
+            info = op.get_rt_info()
+            if "layerType" not in info or "primitiveType" not in info:
+                continue
+            layer, prim = info["layerType"].astype(str), info["primitiveType"].astype(str)
+            if prim.startswith(("unknown", "reorder")) or layer in ("Input", "Output", "Const"):
+                continue
+            kinds[layer][prim] += 1
+        return kinds
+
+    @staticmethod
+    def isa_of(primitive):
+        """brgconv_avx512_1x1_f32 -> avx512, jit_avx2_f32 -> avx2, ..."""
+        core = re.sub(r"^(jit|brgconv|brgemm|brg|gemm|ref|acl|jit_uni)_", "", primitive)
+        core = re.sub(r"(_(1x1|dw|f32|fp32|bf16|f16|i8|u8|s8|FP32|BF16|I8|U8))+$", "", core)
+        return core or primitive
+
+    def tier(self):
+        parts = []
+        try:
+            kinds = self.primitives()
+            convs = kinds.get("Convolution", {})
+            if convs:
+                isas = sorted({self.isa_of(p) for p in convs})
+                parts.append("oneDNN convolutions " + "/".join(isas))
+            detail = "; ".join(f"{layer}: " + ", ".join(f"{p} x{n}" for p, n in sorted(c.items()))
+                               for layer, c in sorted(kinds.items()))
+            if detail:
+                parts.append(f"runtime model primitiveType {detail}")
+        except Exception as e:  # noqa: BLE001 -- only a label
+            parts.append(f"runtime model not readable ({e})")
+        cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+        if cap:
+            parts.append(f"ONEDNN_MAX_CPU_ISA={cap}")
+        if self.capabilities is not None:
+            parts.append("OPTIMIZATION_CAPABILITIES " + ", ".join(self.capabilities))
+        return "; ".join(parts) or "not reported"
 
     def run(self, x):
         self.request.infer({0: x})

@@ -12,12 +12,16 @@ import numpy as np
 
 MAX_LAYERS = 32
 VARIANTS = {"separable": 0, "full_conv": 1, "shallow": 2}
+# enum mobilenet_isa (0.2.0)
+ISAS = {0: "auto", 1: "generic", 2: "avx2", 3: "avx512", 4: "neon"}
 
 
 class Options(ctypes.Structure):
+    # 0.2.0's layout (24 bytes on LP64); 0.1.0's ends after crop_fraction (16)
     _fields_ = [("struct_size", ctypes.c_size_t),
                 ("num_threads", ctypes.c_int),
-                ("crop_fraction", ctypes.c_float)]
+                ("crop_fraction", ctypes.c_float),
+                ("max_isa", ctypes.c_int)]
 
 
 class LayerInfo(ctypes.Structure):
@@ -69,6 +73,19 @@ class Library:
         lib.mobilenet_describe.argtypes = [ctypes.c_int, ctypes.c_float, ctypes.c_int,
                                            ctypes.c_int, ctypes.POINTER(Info)]
         lib.mobilenet_model_info.argtypes = [ctypes.c_void_p, ctypes.POINTER(Info)]
+        # 0.2.0: kernel tiers and sized options; absent from 0.1.0 builds
+        self.has_isa = hasattr(lib, "mobilenet_model_isa")
+        if self.has_isa:
+            lib.mobilenet_model_isa.argtypes = [ctypes.c_void_p]
+            lib.mobilenet_model_isa.restype = ctypes.c_int
+            lib.mobilenet_best_isa.argtypes = []
+            lib.mobilenet_best_isa.restype = ctypes.c_int
+            lib.mobilenet_isa_name.argtypes = [ctypes.c_int]
+            lib.mobilenet_isa_name.restype = ctypes.c_char_p
+        self.has_options_sized = hasattr(lib, "mobilenet_options_init_sized")
+        if self.has_options_sized:
+            lib.mobilenet_options_init_sized.argtypes = [ctypes.POINTER(Options), ctypes.c_size_t]
+            lib.mobilenet_options_init_sized.restype = ctypes.c_int
         self.lib = lib
 
     def version(self):
@@ -78,6 +95,30 @@ class Library:
         if status != 0:
             raise MobileNetError(f"{what}: status {status}: "
                                  f"{self.lib.mobilenet_last_error().decode()}")
+
+    def isa_name(self, isa):
+        if not self.has_isa:
+            return ISAS.get(isa, "unknown")
+        return self.lib.mobilenet_isa_name(isa).decode()
+
+    def best_isa(self):
+        """The tier a load with default options would pick now (CPU, OS and
+        MOBILENET_MAX_ISA); None for a library without tiers (0.1.0)."""
+        if not self.has_isa:
+            return None
+        return self.isa_name(self.lib.mobilenet_best_isa())
+
+    def options(self):
+        """Default options: 0.2.0's full struct through mobilenet_options_init_sized,
+        or 0.1.0's 16 bytes through the exported mobilenet_options_init."""
+        opts = Options()
+        if self.has_options_sized:
+            self.check(self.lib.mobilenet_options_init_sized(ctypes.byref(opts),
+                                                            ctypes.sizeof(Options)),
+                       "mobilenet_options_init_sized")
+        else:
+            self.lib.mobilenet_options_init(ctypes.byref(opts))
+        return opts
 
     def describe(self, alpha=1.0, resolution=224, num_classes=1001, variant="separable"):
         info = Info()
@@ -97,8 +138,7 @@ class Model:
     def __init__(self, library, model_path, num_threads):
         self.library = library
         lib = library.lib
-        opts = Options()
-        lib.mobilenet_options_init(ctypes.byref(opts))
+        opts = library.options()
         opts.num_threads = num_threads
         handle = ctypes.c_void_p()
         library.check(lib.mobilenet_model_load(os.fsencode(model_path), ctypes.byref(opts),
@@ -106,6 +146,13 @@ class Model:
         self.handle = handle
         self.num_classes = lib.mobilenet_model_num_classes(handle)
         self._out = None
+
+    def isa(self):
+        """The kernel tier this model runs on ("avx512", "avx2", "generic", ...);
+        None for a library without tiers (0.1.0)."""
+        if not self.library.has_isa:
+            return None
+        return self.library.isa_name(self.library.lib.mobilenet_model_isa(self.handle))
 
     def info(self):
         info = Info()

@@ -62,15 +62,24 @@ public enum PointwiseGEMM {
         let singleLeftover = m % rowBlock == 1
         // Groups of four panels: a single leftover row (the logits' only row,
         // the 49th of a 7x7 layer) is done four panels at a time right after
-        // their row blocks, while those panels are still in cache.
+        // their row blocks, while those panels are still in cache. Row blocks
+        // outside the group's panels: each block of A (6 rows x k) is read
+        // from memory once and reused from L1 for the four panels.
+        let rows = singleLeftover ? m - 1 : m
         var group = panels.lowerBound * panelWidth
         while group < end {
             let groupEnd = min(group + 4 * panelWidth, end)
-            var col = group
-            while col < groupEnd {
-                blocks(m: singleLeftover ? m - 1 : m, k: k, width: min(panelWidth, n - col), a: a, lda: lda,
-                       panel: packedB + col * k, bias: bias + col, c: c + col, ldc: ldc, clamp: clamp)
-                col += panelWidth
+            var row = 0
+            while row < rows {
+                let count = min(rowBlock, rows - row)
+                var col = group
+                while col < groupEnd {
+                    blocks(m: count, k: k, width: min(panelWidth, n - col), a: a + row * lda, lda: lda,
+                           panel: packedB + col * k, bias: bias + col, c: c + row * ldc + col, ldc: ldc,
+                           clamp: clamp)
+                    col += panelWidth
+                }
+                row += count
             }
             if singleLeftover {
                 singleRow(k: k, n: n, a: a + (m - 1) * lda, packedB: packedB, bias: bias, c: c + (m - 1) * ldc,
