@@ -18,6 +18,7 @@ $MOBILENET_LIBRARY, next to the package or on the system path).
 """
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -78,7 +79,7 @@ def main(argv=None):
         cluster, client = None, Client(args.scheduler)
     else:
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=None, silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         start = time.perf_counter()

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Throughput of mobilenet.dask.classify against a plain loop over Model.classify.
+
+    python bench/dask_throughput.py [--images 64] [--batch-size 16] [--repeats 5]
+
+Classifies --images copies of examples/images/cat.jpg and coffee.png (read
+from a temporary folder, decoded each time) in three ways, interleaved
+--repeats times, and prints the median of each as a Markdown table:
+
+- loop: one process, mobilenet.load(threads=1), Model.classify per path;
+- Dask, 1 worker: a LocalCluster of 1 process x 1 thread;
+- Dask, 2 workers: a LocalCluster of 2 processes x 1 thread each.
+
+The clusters are started, and every worker has loaded the model (one warm-up
+run), before timing; a Dask time is classify() plus computing the DataFrame
+into the client. "Overhead per image" is the worker time beyond the loop's:
+(workers x Dask time - loop time) / images. Needs the [dask] extra and
+libmobilenet.so ($MOBILENET_LIBRARY, next to the package or on the system path).
+"""
+
+import argparse
+import datetime
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
+try:
+    import mobilenet
+except ImportError:  # not installed: the repository's binding
+    sys.path.insert(0, os.path.join(REPO, "bindings", "python"))
+    import mobilenet
+import mobilenet.dask  # noqa: E402
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def git_revision():
+    try:
+        return subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def make_images(folder, count):
+    """count paths: copies of the two example photos, alternating."""
+    paths = []
+    for i in range(count):
+        name = ("cat.jpg", "coffee.png")[i % 2]
+        path = os.path.join(folder, f"{i:04d}_{name}")
+        shutil.copyfile(os.path.join(REPO, "examples", "images", name), path)
+        paths.append(path)
+    return paths
+
+
+def time_loop(model, paths, top_k):
+    start = time.perf_counter()
+    for path in paths:
+        model.classify(path, top_k)
+    return time.perf_counter() - start
+
+
+def time_dask(client, paths, top_k, batch_size):
+    start = time.perf_counter()
+    frame = client.compute(mobilenet.dask.classify(paths, top_k=top_k, batch_size=batch_size)).result()
+    seconds = time.perf_counter() - start
+    assert len(frame) == len(paths) * top_k and frame["error"].isna().all()
+    return seconds
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--images", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--top-k", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    from distributed import Client, LocalCluster
+
+    folder = tempfile.mkdtemp(prefix="dask_throughput_")
+    clusters = []
+    try:
+        paths = make_images(folder, args.images)
+        model = mobilenet.load(threads=1)
+        clients = {}
+        for workers in (1, 2):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+            clusters.append(cluster)
+            clients[workers] = Client(cluster, set_as_default=False)
+            clients[workers].wait_for_workers(workers)
+            time_dask(clients[workers], paths, args.top_k, args.batch_size)  # warm-up: load the model
+        time_loop(model, paths[:4], args.top_k)
+        load_before = os.getloadavg()[0]
+        times = {"loop": [], 1: [], 2: []}
+        for _ in range(args.repeats):
+            times["loop"].append(time_loop(model, paths, args.top_k))
+            for workers, client in clients.items():
+                times[workers].append(time_dask(client, paths, args.top_k, args.batch_size))
+        load_after = os.getloadavg()[0]
+        for client in clients.values():
+            client.close()
+    finally:
+        for cluster in clusters:
+            cluster.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    n = args.images
+    loop = statistics.median(times["loop"])
+    print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, git {git_revision()}, "
+          f"{cpu_model()}, {os.cpu_count()} CPUs, load average {load_before:.1f} -> {load_after:.1f}")
+    print(f"{n} images (copies of cat.jpg 451x300 and coffee.png 360x240), top_k {args.top_k}, "
+          f"batch_size {args.batch_size}, median of {args.repeats} interleaved runs")
+    print()
+    print("| run | seconds | images/s | ms per image | vs loop | overhead per image, ms | images/s, best run |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"| loop over Model.classify, 1 thread | {loop:.3f} | {n / loop:.1f} | {1000 * loop / n:.2f} "
+          f"| 1.00 | - | {n / min(times['loop']):.1f} |")
+    for workers in (1, 2):
+        t = statistics.median(times[workers])
+        overhead = 1000 * (workers * t - loop) / n
+        print(f"| Dask, {workers} worker{'s' if workers > 1 else ''} x 1 thread | {t:.3f} | {n / t:.1f} "
+              f"| {1000 * t / n:.2f} | {loop / t:.2f} | {overhead:.2f} | {n / min(times[workers]):.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
