@@ -113,6 +113,12 @@ def test_list_bag_and_column_inputs_agree(client, paths, model_path, expected):
         assert table(mdask.classify(source, model=model_path, batch_size=4).compute()) == expected
 
 
+def test_bundled_model_by_default(client, paths, expected):
+    # model=None: each worker's mobilenet.default_model_path(), the model
+    # the session fixture `model` loaded here.
+    assert table(mdask.classify(paths[:3]).compute()) == [row for row in expected if row[0] < 3]
+
+
 def test_url_with_protocol_read_through_fsspec(client, paths, model_path, model):
     pytest.importorskip("fsspec")
     urls = ["file://" + paths[0], "file://" + paths[1]]
@@ -156,6 +162,12 @@ def test_argument_errors_on_the_client():
         mdask.classify(["a"], crop=1.5)
     with pytest.raises(TypeError, match="model"):
         mdask.classify(["a"], model=object())
+    with pytest.raises(ValueError, match="batch_size"):
+        mdask.classify(["a"], batch_size=0)
+
+
+def test_no_paths_give_an_empty_frame():
+    assert table(mdask.classify([]).compute()) == []
 
 
 def test_embed_not_implemented_without_model_embed(monkeypatch, paths):

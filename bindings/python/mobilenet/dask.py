@@ -87,10 +87,9 @@ def classify(paths, *, model=None, top_k=5, threads=1, batch_size=32, crop=None)
     spec = _model_spec(model, threads, crop)
     batch_size = _model._int_arg("batch_size", batch_size, 1, 2**31 - 1)
     paths = _path_list(paths)
+    starts, batches = _split(paths, batch_size)
     if not paths:
         return dd.from_pandas(_frame([], []), npartitions=1)
-    starts = list(range(0, len(paths), batch_size))
-    batches = [paths[start:start + batch_size] for start in starts]
     return dd.from_map(_classify_batch, starts, batches, spec=spec, top_k=top_k,
                        meta=_frame([], []), divisions=tuple(starts) + (len(paths) - 1,),
                        label="mobilenet-classify")
@@ -111,10 +110,11 @@ def embed(paths, *, model=None, threads=1, batch_size=32):
     spec = _model_spec(model, threads, None)
     batch_size = _model._int_arg("batch_size", batch_size, 1, 2**31 - 1)
     paths = _path_list(paths)
+    _, batches = _split(paths, batch_size)
     size = dask.delayed(_embedding_size, pure=True)(spec).compute()
-    blocks = [da.from_delayed(dask.delayed(_embed_batch, pure=True)(paths[start:start + batch_size], spec),
-                              shape=(len(paths[start:start + batch_size]), size), dtype=np.float32)
-              for start in range(0, len(paths), batch_size)]
+    blocks = [da.from_delayed(dask.delayed(_embed_batch, pure=True)(batch, spec),
+                              shape=(len(batch), size), dtype=np.float32)
+              for batch in batches]
     if not blocks:
         return da.zeros((0, size), dtype=np.float32)
     return da.concatenate(blocks, axis=0)
@@ -156,6 +156,12 @@ def _path_list(paths):
         raise TypeError(f"paths must be a list of file names, not {type(paths).__name__}") from None
 
 
+def _split(paths, batch_size):
+    """(starts, batches): paths in consecutive batches of batch_size."""
+    starts = list(range(0, len(paths), batch_size))
+    return starts, [paths[start:start + batch_size] for start in starts]
+
+
 def _require_embed():
     if not callable(getattr(_model.Model, "embed", None)):
         raise NotImplementedError(
@@ -170,7 +176,7 @@ def _require_embed():
 _lock = threading.Lock()
 _models = {}                          # spec -> Model, for the life of the process
 _loads = collections.Counter()        # spec -> times loaded (1 unless a load failed)
-_batches = collections.Counter()      # spec -> batches run in this process
+_batch_counts = collections.Counter()  # spec -> batches run in this process
 
 
 def _cached_model(spec):
@@ -187,14 +193,14 @@ def _cached_model(spec):
 
 def _count_batch(spec):
     with _lock:
-        _batches[spec] += 1
+        _batch_counts[spec] += 1
 
 
 def _worker_stats():
     """{"pid", "loads", "batches"} of this process (for tests and diagnostics,
     e.g. client.run(mobilenet.dask._worker_stats))."""
     with _lock:
-        return {"pid": os.getpid(), "loads": dict(_loads), "batches": dict(_batches)}
+        return {"pid": os.getpid(), "loads": dict(_loads), "batches": dict(_batch_counts)}
 
 
 def _read(path):
