@@ -92,6 +92,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # no INFO lines at shutdown
 
     folder = tempfile.mkdtemp(prefix="dask_throughput_")
     clusters = []
@@ -101,7 +102,7 @@ def main(argv=None):
         clients = {}
         for workers in (1, 2):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   host="127.0.0.1", dashboard_address=None, silence_logs=logging.ERROR)
+                                   host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
             clusters.append(cluster)
             clients[workers] = Client(cluster, set_as_default=False)
             clients[workers].wait_for_workers(workers)

@@ -70,6 +70,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from distributed import Client, LocalCluster
+    logging.getLogger("distributed").setLevel(logging.ERROR)  # no INFO lines at shutdown
 
     paths = image_files(args.folder)
     if not paths:
@@ -79,7 +80,7 @@ def main(argv=None):
         cluster, client = None, Client(args.scheduler)
     else:
         cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+                               dashboard_address=":0", silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         start = time.perf_counter()

@@ -27,7 +27,7 @@ from mn_support import IMAGES  # noqa: E402
 def client():
     """Two worker processes, one thread each, the default client meanwhile."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster, \
+                                  host="127.0.0.1", dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         client.wait_for_workers(2, timeout=60)
         yield client
