@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput of mobilenet.dask.classify against a plain loop over Model.classify.
 
-    python bench/dask_throughput.py [--images 64] [--batch-size 16] [--repeats 5]
+    python bench/dask_throughput.py [--images 64] [--batch-size 16] [--repeats 7]
 
 Classifies --images copies of examples/images/cat.jpg and coffee.png (read
 from a temporary folder, decoded each time) in three ways, interleaved
@@ -13,8 +13,10 @@ from a temporary folder, decoded each time) in three ways, interleaved
 
 The clusters are started, and every worker has loaded the model (one warm-up
 run), before timing; a Dask time is classify() plus computing the DataFrame
-into the client. "Overhead per image" is the worker time beyond the loop's:
-(workers x Dask time - loop time) / images. Needs the [dask] extra and
+into the client. Wall time moves with the load of a shared machine; CPU time
+much less: "CPU ms per image" adds the worker processes' CPU time and this
+process's (client and scheduler), and "Dask's CPU ms per image" is that
+minus the loop's, the work Dask adds per image. Needs the [dask] extra and
 libmobilenet.so ($MOBILENET_LIBRARY, next to the package or on the system path).
 """
 
@@ -69,25 +71,31 @@ def make_images(folder, count):
 
 
 def time_loop(model, paths, top_k):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds) of a plain loop over Model.classify."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         model.classify(path, top_k)
-    return time.perf_counter() - start
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def time_dask(client, paths, top_k, batch_size):
-    start = time.perf_counter()
+    """(wall seconds, CPU seconds) of classify() computed into this process;
+    the CPU time is the workers' plus this process's (client and scheduler)."""
+    workers_cpu = client.run(time.process_time)
+    wall, cpu = time.perf_counter(), time.process_time()
     frame = client.compute(mobilenet.dask.classify(paths, top_k=top_k, batch_size=batch_size)).result()
-    seconds = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = client.run(time.process_time)
+    assert after.keys() == workers_cpu.keys(), "a worker restarted during the run"
     assert len(frame) == len(paths) * top_k and frame["error"].isna().all()
-    return seconds
+    return wall, cpu + sum(after[w] - workers_cpu[w] for w in after)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--images", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--top-k", type=int, default=5)
     args = parser.parse_args(argv)
 
@@ -109,11 +117,11 @@ def main(argv=None):
             time_dask(clients[workers], paths, args.top_k, args.batch_size)  # warm-up: load the model
         time_loop(model, paths[:4], args.top_k)
         load_before = os.getloadavg()[0]
-        times = {"loop": [], 1: [], 2: []}
+        runs = {"loop": [], 1: [], 2: []}
         for _ in range(args.repeats):
-            times["loop"].append(time_loop(model, paths, args.top_k))
+            runs["loop"].append(time_loop(model, paths, args.top_k))
             for workers, client in clients.items():
-                times[workers].append(time_dask(client, paths, args.top_k, args.batch_size))
+                runs[workers].append(time_dask(client, paths, args.top_k, args.batch_size))
         load_after = os.getloadavg()[0]
         for client in clients.values():
             client.close()
@@ -123,21 +131,24 @@ def main(argv=None):
         shutil.rmtree(folder, ignore_errors=True)
 
     n = args.images
-    loop = statistics.median(times["loop"])
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, git {git_revision()}, "
           f"{cpu_model()}, {os.cpu_count()} CPUs, load average {load_before:.1f} -> {load_after:.1f}")
     print(f"{n} images (copies of cat.jpg 451x300 and coffee.png 360x240), top_k {args.top_k}, "
-          f"batch_size {args.batch_size}, median of {args.repeats} interleaved runs")
+          f"batch_size {args.batch_size}; medians of {args.repeats} interleaved runs")
     print()
-    print("| run | seconds | images/s | ms per image | vs loop | overhead per image, ms | images/s, best run |")
+    print("| run | seconds | images/s | images/s, best run | vs loop | CPU ms per image "
+          "| Dask's CPU ms per image |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    print(f"| loop over Model.classify, 1 thread | {loop:.3f} | {n / loop:.1f} | {1000 * loop / n:.2f} "
-          f"| 1.00 | - | {n / min(times['loop']):.1f} |")
-    for workers in (1, 2):
-        t = statistics.median(times[workers])
-        overhead = 1000 * (workers * t - loop) / n
-        print(f"| Dask, {workers} worker{'s' if workers > 1 else ''} x 1 thread | {t:.3f} | {n / t:.1f} "
-              f"| {1000 * t / n:.2f} | {loop / t:.2f} | {overhead:.2f} | {n / min(times[workers]):.1f} |")
+    loop_wall = statistics.median(w for w, _ in runs["loop"])
+    loop_cpu = 1000 * statistics.median(c for _, c in runs["loop"]) / n
+    for name, key in (("loop over Model.classify, 1 thread", "loop"),
+                      ("Dask, 1 worker x 1 thread", 1), ("Dask, 2 workers x 1 thread", 2)):
+        wall = statistics.median(w for w, _ in runs[key])
+        best = min(w for w, _ in runs[key])
+        cpu = 1000 * statistics.median(c for _, c in runs[key]) / n
+        overhead = "-" if key == "loop" else f"{cpu - loop_cpu:.2f}"
+        print(f"| {name} | {wall:.3f} | {n / wall:.1f} | {n / best:.1f} | {loop_wall / wall:.2f} "
+              f"| {cpu:.2f} | {overhead} |")
     return 0
 
 
