@@ -175,7 +175,7 @@ def _require_embed():
 
 _lock = threading.Lock()
 _models = {}                          # spec -> Model, for the life of the process
-_loads = collections.Counter()        # spec -> times loaded (1 unless a load failed)
+_loads = collections.Counter()        # spec -> loads in this process (at most 1 each)
 _batch_counts = collections.Counter()  # spec -> batches run in this process
 
 
