@@ -15,8 +15,11 @@ The clusters are started, and every worker has loaded the model (one warm-up
 run), before timing; a Dask time is classify() plus computing the DataFrame
 into the client. Wall time moves with the load of a shared machine; CPU time
 much less: "CPU ms per image" adds the worker processes' CPU time and this
-process's (client and scheduler), and "Dask's CPU ms per image" is that
-minus the loop's, the work Dask adds per image. Needs the [dask] extra and
+process's (client and scheduler), "Dask's CPU ms per image" is that minus
+the loop's, the work Dask adds per image, and "of which idle cluster" what
+the same processes use doing nothing for as long (heartbeats, monitors);
+the rest ("of which tasks") is scheduling, transfers and building the
+DataFrame. Needs the [dask] extra and
 libmobilenet.so ($MOBILENET_LIBRARY, next to the package or on the system path).
 """
 
@@ -71,24 +74,32 @@ def make_images(folder, count):
 
 
 def time_loop(model, paths, top_k):
-    """(wall seconds, CPU seconds) of a plain loop over Model.classify."""
+    """(wall seconds, CPU seconds, 0) of a plain loop over Model.classify."""
     wall, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         model.classify(path, top_k)
-    return time.perf_counter() - wall, time.process_time() - cpu
+    return time.perf_counter() - wall, time.process_time() - cpu, 0.0
+
+
+def cluster_cpu(client):
+    """CPU seconds used so far by the workers and by this process (client and scheduler)."""
+    return sum(client.run(time.process_time).values()) + time.process_time()
 
 
 def time_dask(client, paths, top_k, batch_size):
-    """(wall seconds, CPU seconds) of classify() computed into this process;
-    the CPU time is the workers' plus this process's (client and scheduler)."""
-    workers_cpu = client.run(time.process_time)
-    wall, cpu = time.perf_counter(), time.process_time()
+    """(wall seconds, CPU seconds, idle CPU seconds) of classify() computed into
+    this process: the CPU time of the workers and of this process (client and
+    scheduler), and what the same cluster uses idle over the same wall time."""
+    workers = set(client.run(os.getpid).values())
+    cpu, wall = cluster_cpu(client), time.perf_counter()
     frame = client.compute(mobilenet.dask.classify(paths, top_k=top_k, batch_size=batch_size)).result()
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    after = client.run(time.process_time)
-    assert after.keys() == workers_cpu.keys(), "a worker restarted during the run"
+    wall, cpu = time.perf_counter() - wall, cluster_cpu(client) - cpu
+    idle = cluster_cpu(client)
+    time.sleep(wall)
+    idle = cluster_cpu(client) - idle
+    assert set(client.run(os.getpid).values()) == workers, "a worker restarted during the run"
     assert len(frame) == len(paths) * top_k and frame["error"].isna().all()
-    return wall, cpu + sum(after[w] - workers_cpu[w] for w in after)
+    return wall, cpu, idle
 
 
 def main(argv=None):
@@ -137,16 +148,19 @@ def main(argv=None):
           f"batch_size {args.batch_size}; medians of {args.repeats} interleaved runs")
     print()
     print("| run | seconds | images/s | images/s, best run | vs loop | CPU ms per image "
-          "| Dask's CPU ms per image |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    loop_wall = statistics.median(w for w, _ in runs["loop"])
-    loop_cpu = 1000 * statistics.median(c for _, c in runs["loop"]) / n
+          "| Dask's CPU ms per image | of which idle cluster | of which tasks |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+    def median(key, field):
+        return statistics.median(run[field] for run in runs[key])
+
+    loop_wall, loop_cpu = median("loop", 0), 1000 * median("loop", 1) / n
     for name, key in (("loop over Model.classify, 1 thread", "loop"),
                       ("Dask, 1 worker x 1 thread", 1), ("Dask, 2 workers x 1 thread", 2)):
-        wall = statistics.median(w for w, _ in runs[key])
-        best = min(w for w, _ in runs[key])
-        cpu = 1000 * statistics.median(c for _, c in runs[key]) / n
-        overhead = "-" if key == "loop" else f"{cpu - loop_cpu:.2f}"
+        wall, best = median(key, 0), min(run[0] for run in runs[key])
+        cpu, idle = 1000 * median(key, 1) / n, 1000 * median(key, 2) / n
+        overhead = ("- | - | -" if key == "loop"
+                    else f"{cpu - loop_cpu:.2f} | {idle:.2f} | {cpu - loop_cpu - idle:.2f}")
         print(f"| {name} | {wall:.3f} | {n / wall:.1f} | {n / best:.1f} | {loop_wall / wall:.2f} "
               f"| {cpu:.2f} | {overhead} |")
     return 0
