@@ -5,7 +5,7 @@
 
 Classifies --images copies of examples/images/cat.jpg and coffee.png (read
 from a temporary folder, decoded each time) in three ways, interleaved
---repeats times, and prints the median of each as a Markdown table:
+--repeats times, and prints the medians as a Markdown table:
 
 - loop: one process, mobilenet.load(threads=1), Model.classify per path;
 - Dask, 1 worker: a LocalCluster of 1 process x 1 thread;
@@ -19,8 +19,8 @@ process's (client and scheduler), "Dask's CPU ms per image" is that minus
 the loop's, the work Dask adds per image, and "of which idle cluster" what
 the same processes use doing nothing for as long (heartbeats, monitors);
 the rest ("of which tasks") is scheduling, transfers and building the
-DataFrame. Needs the [dask] extra and
-libmobilenet.so ($MOBILENET_LIBRARY, next to the package or on the system path).
+DataFrame. Needs the [dask] extra and libmobilenet.so ($MOBILENET_LIBRARY,
+next to the package or on the system path).
 """
 
 import argparse
