@@ -276,10 +276,11 @@ class OpenVINO(Engine):
 
     @staticmethod
     def isa_of(primitive):
-        """brgconv_avx512_1x1_f32 -> avx512, jit_avx2_f32 -> avx2, ..."""
-        core = re.sub(r"^(jit|brgconv|brgemm|brg|gemm|ref|acl|jit_uni)_", "", primitive)
-        core = re.sub(r"(_(1x1|dw|f32|fp32|bf16|f16|i8|u8|s8|FP32|BF16|I8|U8))+$", "", core)
-        return core or primitive
+        """brgconv_avx512_1x1_f32 -> avx512, jit_sse42_dw_f32 -> sse42; a name
+        without an ISA in it (jit_gemm_f32, ref_any_f32) stays as it is."""
+        m = re.search(r"(?:^|_)(sse\d+|avx512(?:_core)?(?:_vnni|_bf16|_fp16|_amx\w*)?|avx2(?:_vnni\w*)?|avx|amx\w*)(?:_|$)",
+                      primitive)
+        return m.group(1) if m else primitive
 
     def tier(self):
         parts = []

@@ -43,7 +43,7 @@ public final class Model {
     public let architecture: Architecture
     public let preprocessing: Preprocessing
     let network: Network
-    private let arenas: ArenaCache
+    let arenas: ArenaCache
 
     public var numClasses: Int { architecture.numClasses }
     public var labels: [String]? { metadata.labels }

@@ -57,14 +57,18 @@ final class ArenaCache {
     let budgetBytes: Int
     private let mutex = PThreadMutex()
     private var free: [Arena] = []  // least recently returned first
-    private var cachedBytes = 0
+    private var cachedBytesLocked = 0
 
     init(budgetBytes: Int) { self.budgetBytes = budgetBytes }
+
+    /// Bytes of the arenas kept now.
+    var cachedBytes: Int { mutex.withLock { cachedBytesLocked } }
+    var cachedCount: Int { mutex.withLock { free.count } }
 
     func take(height: Int, width: Int, make: () throws -> Arena) throws -> Arena {
         let cached: Arena? = mutex.withLock {
             guard let i = free.lastIndex(where: { $0.height == height && $0.width == width }) else { return nil }
-            cachedBytes -= free[i].bytes
+            cachedBytesLocked -= free[i].bytes
             return free.remove(at: i)
         }
         return try cached ?? make()
@@ -74,9 +78,9 @@ final class ArenaCache {
         mutex.withLock {
             guard arena.bytes <= budgetBytes else { return }
             free.append(arena)
-            cachedBytes += arena.bytes
-            while cachedBytes > budgetBytes {
-                cachedBytes -= free.removeFirst().bytes
+            cachedBytesLocked += arena.bytes
+            while cachedBytesLocked > budgetBytes {
+                cachedBytesLocked -= free.removeFirst().bytes
             }
         }
     }
