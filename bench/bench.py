@@ -12,6 +12,10 @@ Modes:
               -> bench/profile.md
   --configs   libmobilenet on the 16 (alpha, resolution) pairs of the paper's
               Tables 6 and 7, random weights -> bench/configs.md
+  --max-isa T caps the instruction set: MOBILENET_MAX_ISA=T for libmobilenet,
+              ONEDNN_MAX_CPU_ISA for OpenVINO (ONNX Runtime, LiteRT and ncnn
+              have no such switch); writes bench/results-T.md (profile-T.md,
+              configs-T.md) instead
 """
 
 import argparse
@@ -42,6 +46,13 @@ TOLERANCE = 1e-3
 ALPHAS = [1.0, 0.75, 0.5, 0.25]
 RESOLUTIONS = [224, 192, 160, 128]
 
+# --max-isa: libmobilenet's MOBILENET_MAX_ISA value -> oneDNN's ONEDNN_MAX_CPU_ISA
+ONEDNN_ISA = {"generic": "SSE41", "avx2": "AVX2", "avx512": "AVX512_CORE_VNNI"}
+# the environment variable that caps each engine's kernels, where there is one
+CAP_VARIABLE = {"libmobilenet": "MOBILENET_MAX_ISA", "openvino": "ONEDNN_MAX_CPU_ISA"}
+CAP_VALUE = {"libmobilenet": lambda isa: isa, "openvino": lambda isa: ONEDNN_ISA[isa]}
+NOT_CAPPABLE = {"onnxruntime": "MLAS", "litert": "XNNPACK", "ncnn": "ncnn"}
+
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
@@ -69,6 +80,30 @@ def sources_hash(paths):
 
 # ------------------------------------------------------------------ machine
 
+def cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+# (vendor, family, model) -> codename, for CPUs whose "model name" a hypervisor hides
+CPU_CODENAMES = {
+    ("GenuineIntel", "6", "85"): "Skylake-SP / Cascade Lake",
+    ("GenuineIntel", "6", "106"): "Ice Lake-SP",
+    ("GenuineIntel", "6", "143"): "Sapphire Rapids",
+    ("GenuineIntel", "6", "207"): "Emerald Rapids",
+    ("GenuineIntel", "6", "173"): "Granite Rapids",
+    ("AuthenticAMD", "23", "49"): "Zen 2 (Rome)",
+    ("AuthenticAMD", "25", "1"): "Zen 3 (Milan)",
+    ("AuthenticAMD", "25", "17"): "Zen 4 (Genoa)",
+}
+
+
 def cpu_description():
     fields = {}
     try:
@@ -80,8 +115,21 @@ def cpu_description():
     except OSError:
         return platform.processor() or "unknown CPU"
     flags = set(fields.get("flags", "").split())
-    isa = "+".join(x.upper() for x in ("avx2", "fma", "avx512f") if x in flags)
-    extra = [f"family {fields['cpu family']}, model {fields['model']}"] if "cpu family" in fields else []
+    isa = "+".join(x.upper() for x in ("avx2", "fma") if x in flags)
+    if "avx512f" in flags:
+        sub = [label for flag, label in (("avx512f", "F"), ("avx512bw", "BW"), ("avx512dq", "DQ"),
+                                         ("avx512vl", "VL"), ("avx512_vnni", "VNNI"),
+                                         ("avx512_bf16", "BF16"), ("avx512_fp16", "FP16"))
+               if flag in flags]
+        isa += f"+AVX-512 {'/'.join(sub)}"
+    if "amx_tile" in flags:
+        isa += "+AMX"
+    extra = []
+    if "cpu family" in fields:
+        family_model = (fields.get("vendor_id", ""), fields["cpu family"], fields["model"])
+        name = CPU_CODENAMES.get(family_model)
+        extra.append(f"family {fields['cpu family']}, model {fields['model']}" +
+                     (f": {name}" if name else ""))
     extra.append(isa or "no AVX2")
     if "hypervisor" in flags:
         extra.append("virtual machine")
@@ -107,6 +155,18 @@ def git_description():
         return "unknown"
 
 
+def shared_object_name(path):
+    """The SONAME of a shared library (readelf -d), or None."""
+    try:
+        out = subprocess.run(["readelf", "-d", path], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        if "(SONAME)" in line and "[" in line:
+            return line.rsplit("[", 1)[1].rstrip("]").strip()
+    return None
+
+
 def compile_c(tmp, source, out, flags):
     cc = os.environ.get("CC", "cc")
     cmd = [cc, "-O2", *flags[0], os.path.join(HERE, source), "-o", os.path.join(tmp, out), *flags[1]]
@@ -116,18 +176,92 @@ def compile_c(tmp, source, out, flags):
     return os.path.join(tmp, out)
 
 
+PEAK_WIDTHS = {"avx2": (256, ["-mavx2", "-mfma"]), "avx512": (512, ["-mavx2", "-mfma", "-mavx512f"])}
+
+
 def fma_peaks(tmp, thread_counts, seconds=0.5, repeats=3):
-    """{threads: GFLOP/s}, the best of `repeats` runs of bench/fma_peak.c each."""
-    exe = compile_c(tmp, "fma_peak.c", "fma_peak", (["-mavx2", "-mfma", "-pthread"], []))
+    """{"avx2": {threads: GFLOP/s}, "avx512": {...}}: bench/fma_peak.c compiled
+    for 256-bit FMA and, when /proc/cpuinfo lists avx512f, for 512-bit FMA;
+    the best of `repeats` runs at each thread count."""
+    kinds = ["avx2"] + (["avx512"] if "avx512f" in cpu_flags() else [])
     peaks = {}
-    for t in sorted(set(thread_counts)):
-        best = 0.0
-        for _ in range(repeats):
-            out = subprocess.run([exe, str(t), str(seconds)], capture_output=True, text=True,
-                                 check=True).stdout.split()
-            best = max(best, float(out[1]))
-        peaks[t] = best
+    for kind in kinds:
+        exe = compile_c(tmp, "fma_peak.c", f"fma_peak_{kind}",
+                        (PEAK_WIDTHS[kind][1] + ["-pthread"], []))
+        peaks[kind] = {}
+        for t in sorted(set(thread_counts)):
+            best = 0.0
+            for _ in range(repeats):
+                out = subprocess.run([exe, str(t), str(seconds)], capture_output=True, text=True,
+                                     check=True).stdout.split()
+                best = max(best, float(out[1]))
+            peaks[kind][t] = best
     return peaks
+
+
+def merge_peaks(peaks, again):
+    for kind, by_threads in again.items():
+        for t, v in by_threads.items():
+            peaks.setdefault(kind, {})[t] = max(peaks.get(kind, {}).get(t, 0.0), v)
+
+
+def widest(peaks):
+    """The widest measured FMA's {threads: GFLOP/s} ("% FMA peak" is against it)."""
+    for kind in ("avx512", "avx2"):
+        if peaks.get(kind):
+            return kind, peaks[kind]
+    return None, {}
+
+
+def peaks_text(peaks, sep="; "):
+    """"256-bit FMA peak (AVX2 FMA): ... ; 512-bit FMA peak (AVX-512F): ..."."""
+    parts = []
+    for kind in ("avx2", "avx512"):
+        if peaks.get(kind):
+            width = PEAK_WIDTHS[kind][0]
+            label = "AVX2 FMA, ymm" if kind == "avx2" else "AVX-512F, zmm"
+            parts.append(f"{width}-bit FMA peak ({label}): " +
+                         ", ".join(f"{v:.1f} GFLOP/s at {t} thread(s)"
+                                   for t, v in sorted(peaks[kind].items())))
+    return sep.join(parts)
+
+
+def peak_basis(peaks):
+    kind, _ = widest(peaks)
+    if kind is None:
+        return ""
+    return f"the {PEAK_WIDTHS[kind][0]}-bit FMA peak (the widest this machine measured)"
+
+
+# ------------------------------------------------------------------ tiers
+
+def engine_env(base, engine, max_isa):
+    """The environment of one engine's workers: with --max-isa, the cap
+    variable of engines that have one (MOBILENET_MAX_ISA, ONEDNN_MAX_CPU_ISA)."""
+    env = dict(base)
+    if max_isa and engine in CAP_VARIABLE:
+        env[CAP_VARIABLE[engine]] = CAP_VALUE[engine](max_isa)
+    return env
+
+
+def caps_text(args, engine_names):
+    """Which engines --max-isa capped, and which it cannot; also caps set in
+    the caller's environment."""
+    if not args.max_isa:
+        inherited = [f"{v}={os.environ[v]}" for v in ("MOBILENET_MAX_ISA", "ONEDNN_MAX_CPU_ISA",
+                                                      "DNNL_MAX_CPU_ISA") if os.environ.get(v)]
+        if inherited:
+            return ("none from --max-isa, but the environment sets " + ", ".join(inherited) +
+                    " (see each engine's tier)")
+        return "none (every engine picks its best kernels for this CPU)"
+    parts = []
+    for e in engine_names:
+        if e in CAP_VARIABLE:
+            parts.append(f"{e} capped with {CAP_VARIABLE[e]}={CAP_VALUE[e](args.max_isa)}")
+        elif e in NOT_CAPPABLE:
+            parts.append(f"{e} not capped ({NOT_CAPPABLE[e]} has no such switch: "
+                         "it runs its best kernels for this CPU)")
+    return f"`--max-isa {args.max_isa}`: " + "; ".join(parts)
 
 
 # ------------------------------------------------------------------ workers
@@ -302,6 +436,7 @@ def run_benchmark(args, env, tmp, lib):
     log("bench: measuring the FMA peak")
     try:
         peaks = fma_peaks(tmp, [1, os.cpu_count()] + [min(t, os.cpu_count()) for t in args.threads])
+        log(f"bench:   {peaks_text(peaks)}")
     except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
         log(f"bench: no FMA peak: {e}")
         peaks = {}
@@ -328,7 +463,7 @@ def run_benchmark(args, env, tmp, lib):
         wanted.insert(0, "libmobilenet")
 
     results = {}   # (threads, batch, engine) -> dict
-    versions, notes = {}, {}
+    versions, notes, tiers = {}, {}, {}
     for threads in args.threads:
         for batch in args.batches:
             log(f"bench: {threads} thread(s), batch {batch}: starting "
@@ -339,12 +474,16 @@ def run_benchmark(args, env, tmp, lib):
                     continue
                 kind = engines.ARTIFACT[e]
                 workers[e] = Worker(e, model, artifacts.get(kind) if kind else None, threads,
-                                    batch, size, env, tmp)
+                                    batch, size, engine_env(env, e, args.max_isa), tmp)
             try:
                 for e, w in list(workers.items()):
                     try:
                         ready = w.wait_ready()
                         versions[e] = ready["version"]
+                        tier = ready.get("tier") or "not reported"
+                        if tier not in tiers.setdefault(e, []):
+                            tiers[e].append(tier)
+                            log(f"bench:   {e} tier: {tier}")
                         for n in ready["notes"]:
                             notes.setdefault(e, [])
                             if n not in notes[e]:
@@ -414,8 +553,7 @@ def run_benchmark(args, env, tmp, lib):
 
     if peaks:  # again at the end: the best of both, in case the machine was busy once
         try:
-            for t, v in fma_peaks(tmp, list(peaks)).items():
-                peaks[t] = max(peaks[t], v)
+            merge_peaks(peaks, fma_peaks(tmp, list(widest(peaks)[1])))
         except (RuntimeError, subprocess.CalledProcessError, OSError):
             pass
     finished = datetime.datetime.now(datetime.timezone.utc)
@@ -426,7 +564,7 @@ def run_benchmark(args, env, tmp, lib):
                 conv_versions[k] = entry[k]
     text = render_results(args, started, finished, load_start, loadavg(), lib, info, gflop,
                           digest, peaks, wanted, results, rss, rss_notes, versions, notes,
-                          conv_versions, skipped, artifacts)
+                          conv_versions, skipped, artifacts, tiers)
     print(text)
     with open(args.output, "w") as f:
         f.write(text)
@@ -454,7 +592,8 @@ def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
                 if kind:
                     cmd += ["--artifact", artifacts[kind]]
                 try:
-                    rss[(threads, batch, e)] = peak_rss_kib(launcher, cmd, env)
+                    rss[(threads, batch, e)] = peak_rss_kib(launcher, cmd,
+                                                            engine_env(env, e, args.max_isa))
                 except RuntimeError as err:
                     notes.append(f"{e} ({threads} threads, batch {batch}): {err}")
     try:
@@ -464,7 +603,8 @@ def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
                             f"-Wl,-rpath,{os.path.dirname(lib.path)}"]))
         parts = []
         for threads in args.threads:
-            kib = peak_rss_kib(launcher, [probe, model, str(threads)], env)
+            kib = peak_rss_kib(launcher, [probe, model, str(threads)],
+                               engine_env(env, "libmobilenet", args.max_isa))
             parts.append(f"{kib / 1024:.1f} MiB at {threads} thread(s)")
         notes.append("libmobilenet from C (bench/rss_probe.c: loads the bundled model through "
                      "the C API, classifies one 256x256 RGB image): " + ", ".join(parts) + ".")
@@ -479,31 +619,45 @@ def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
     return rss, notes
 
 
-def peak_for(peaks, threads):
+def peak_for(peaks, threads, kind=None):
+    """The FMA peak at `threads` (capped at the CPU count): the widest
+    measured, or the given kind's."""
     t = min(threads, os.cpu_count())
-    return peaks.get(t)
+    table = peaks.get(kind, {}) if kind else widest(peaks)[1]
+    return table.get(t)
+
+
+def tier_text(tiers, engine):
+    return "; ".join(tiers.get(engine, [])) or "not reported"
 
 
 def render_results(args, started, finished, load_start, load_end, lib, info, gflop, digest,
                    peaks, wanted, results, rss, rss_notes, versions, notes, conv_versions,
-                   skipped, artifacts):
+                   skipped, artifacts, tiers):
     L = []
     L.append("# libmobilenet benchmark")
     L.append("")
-    L.append(f"Generated by `bench/run.sh` on {started:%Y-%m-%d %H:%M} UTC "
+    invocation = "bench/run.sh" + (f" --max-isa {args.max_isa}" if args.max_isa else "")
+    L.append(f"Generated by `{invocation}` on {started:%Y-%m-%d %H:%M} UTC "
              f"({(finished - started).total_seconds():.0f} s).")
     L.append("")
     L.append(f"- CPU: {cpu_description()}")
     L.append(f"- Load average (1/5/15 min) at start: {load_start}; at end: {load_end}")
     L.append(f"- libmobilenet {lib.version()} (git {git_description()}), called through the C ABI "
              f"(ctypes on libmobilenet.so)")
+    best = lib.best_isa()
+    L.append(f"- libmobilenet tier: {tier_text(tiers, 'libmobilenet')}" +
+             (f"; mobilenet_best_isa() in the benchmark's own process "
+              f"({'MOBILENET_MAX_ISA=' + os.environ['MOBILENET_MAX_ISA'] if os.environ.get('MOBILENET_MAX_ISA') else 'uncapped'}"
+              f"): {best}" if best else ""))
+    L.append(f"- Instruction-set caps: {caps_text(args, [e for e in wanted if e in versions])}")
     L.append(f"- Model: `{rel(os.path.abspath(args.model))}` (sha256 {digest[:16]}…), "
              f"224x224, {info.num_classes} classes: {info.mult_adds / 1e6:.1f}M multiply-adds "
              f"= {gflop:.4f} GFLOP per image (mobilenet_describe)")
     if peaks:
-        L.append("- Measured FMA peak (bench/fma_peak.c, float32 AVX2 FMA, best of 3 x 0.5 s at the start "
-                 "and 3 at the end): " +
-                 ", ".join(f"{peaks[t]:.1f} GFLOP/s with {t} thread(s)" for t in sorted(peaks)))
+        L.append("- Measured FMA peak (bench/fma_peak.c, float32, best of 3 x 0.5 s at the start "
+                 "and 3 at the end): " + peaks_text(peaks) + f". \"% FMA peak\" is against "
+                 f"{peak_basis(peaks)} at the same thread count.")
     L.append(f"- Method: per configuration, every engine in its own process; "
              f"{args.rounds} rounds, round-robin over the engines (order rotated each round), "
              f"each turn {args.warmup} warm-up + {args.runs} timed calls; median and p90 over all "
@@ -518,9 +672,18 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
              "process that imports what the engine needs, loads the model and runs one batch "
              "(ru_maxrss).")
     L.append("")
+    # capped to 256 bits on a 512-bit machine: also the share of the 256-bit peak
+    narrow = args.max_isa == "avx2" and widest(peaks)[0] == "avx512" and peaks.get("avx2")
+    if narrow:
+        L.append("`% 256-bit peak` is against the 256-bit FMA peak, the ceiling of an engine "
+                 "capped at AVX2; an engine that is not capped may use 512-bit FMA and exceed "
+                 "100%.")
+        L.append("")
     L.append("| threads | batch | engine | median ms | p90 ms | images/s | peer/ours | GFLOP/s "
-             "| % FMA peak | peak RSS MiB | max \\|Δ\\| vs ours |")
-    L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+             "| % FMA peak |" + (" % 256-bit peak |" if narrow else "") +
+             " peak RSS MiB | max \\|Δ\\| vs ours |")
+    L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if narrow else "") +
+             "---:|---:|")
     for threads in args.threads:
         for batch in args.batches:
             ours = results.get((threads, batch, "libmobilenet"))
@@ -536,6 +699,9 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
                 gf = batch * gflop / med
                 peak = peak_for(peaks, threads)
                 pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
+                if narrow:
+                    peak256 = peak_for(peaks, threads, "avx2")
+                    pct += f" | {100 * gf / peak256:.0f}%" if peak256 else " | n/a"
                 ratio = "—" if e == "libmobilenet" else f"{med / ours_med:.2f}"
                 kib = rss.get((threads, batch, e))
                 mem = f"{kib / 1024:.0f}" if kib else "n/a"
@@ -553,8 +719,8 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
         L.append("")
     L.append("## Engines")
     L.append("")
-    L.append("| engine | version | model as run | settings |")
-    L.append("|---|---|---|---|")
+    L.append("| engine | version | tier (kernels' instruction set) | model as run | settings |")
+    L.append("|---|---|---|---|---|")
     how = {
         "libmobilenet": ("the safetensors file itself", "mobilenet_model_load with "
                          "options.num_threads; mobilenet_model_run on the whole batch"),
@@ -575,7 +741,7 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
         extra = "; ".join(notes.get(e, []))
         if extra:
             settings += f" ({extra})"
-        L.append(f"| {e} | {versions[e]} | {model_desc} | {settings} |")
+        L.append(f"| {e} | {versions[e]} | {tier_text(tiers, e)} | {model_desc} | {settings} |")
     L.append("")
     tools_line = [f"Python {platform.python_version()}", f"numpy {np.__version__}"]
     for k, label in (("onnx", "onnx"), ("tensorflow", "TensorFlow (TFLite converter)"),
@@ -597,6 +763,7 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
 # ------------------------------------------------------------------ profile
 
 def run_profile(args, tmp):
+    env = engine_env(os.environ, "libmobilenet", args.max_isa)
     cli_src = os.path.join(ROOT, ".build", "release", "mobilenet-cli")
     if not os.path.exists(cli_src):
         raise SystemExit("bench: .build/release/mobilenet-cli is missing: "
@@ -612,23 +779,32 @@ def run_profile(args, tmp):
         log(f"bench: profiling with {t} thread(s)")
         out = subprocess.run([cli, "profile", "--json", "--threads", str(t), "--model",
                               os.path.abspath(args.model), "--iterations", str(args.iterations)],
-                             capture_output=True, text=True, cwd=ROOT)
+                             capture_output=True, text=True, cwd=ROOT, env=env)
         if out.returncode != 0:
             raise SystemExit(f"bench: mobilenet-cli profile failed: {out.stderr.strip()}")
         profiles[t] = json.loads(out.stdout)
     first = profiles[args.threads[0]]
+    invocation = "bench/run.sh --profile" + (f" --max-isa {args.max_isa}" if args.max_isa else "")
     L = ["# libmobilenet per-layer profile", ""]
-    L.append(f"Generated by `bench/run.sh --profile` on "
+    L.append(f"Generated by `{invocation}` on "
              f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC: "
              f"`mobilenet-cli profile --json` (median of {args.iterations} runs per layer), "
              f"model `{rel(os.path.abspath(args.model))}` at {first['resolution']}x"
              f"{first['resolution']}, batch 1.")
     L.append("")
-    L.append(f"- CPU: {cpu_description()}; load average {loadavg()}")
+    cpu = cpu_description()
+    L.append(f"- CPU: {cpu}" +
+             (f" (mobilenet-cli: {first['cpu']})" if first.get("cpu") and
+              not cpu.startswith(first["cpu"]) else "") +
+             f"; load average {loadavg()}")
     L.append(f"- libmobilenet git {git_description()}")
+    isas = sorted({p.get("isa") or "not reported" for p in profiles.values()})
+    cap = env.get("MOBILENET_MAX_ISA")
+    L.append(f"- libmobilenet tier: {', '.join(isas)} (mobilenet-cli profile --json \"isa\")" +
+             (f", capped with MOBILENET_MAX_ISA={cap}" if cap else ""))
     if peaks:
-        L.append("- FMA peak: " + ", ".join(f"{peaks[t]:.1f} GFLOP/s at {t} thread(s)"
-                                            for t in sorted(peaks)))
+        L.append("- FMA peak (bench/fma_peak.c): " + peaks_text(peaks) +
+                 f". \"% peak\" is against {peak_basis(peaks)}.")
     L.append("")
     head = "| layer | type | M mult-adds |"
     rule = "|---|---|---:|"
@@ -641,7 +817,7 @@ def run_profile(args, tmp):
         for t in args.threads:
             p = profiles[t]
             lt = p["layers"][i]
-            peak = peaks.get(min(t, os.cpu_count()))
+            peak = peak_for(peaks, t)
             pct = f"{100 * lt['gflops'] / peak:.0f}%" if peak else "n/a"
             row += (f" {lt['ms']:.3f} | {lt['gflops']:.1f} | {pct} | "
                     f"{100 * lt['ms'] / p['total_ms']:.1f}% |")
@@ -657,7 +833,7 @@ def run_profile(args, tmp):
             p = profiles[t]
             ms = sum(p["layers"][i]["ms"] for i in indices)
             gf = 2 * ma / (ms / 1e3) / 1e9
-            peak = peaks.get(min(t, os.cpu_count()))
+            peak = peak_for(peaks, t)
             pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
             row += f" {ms:.2f} | {gf:.1f} | {pct} | {100 * ms / p['total_ms']:.1f}% |"
         L.append(row)
@@ -666,7 +842,7 @@ def run_profile(args, tmp):
     for t in args.threads:
         p = profiles[t]
         gf = 2 * total_ma / (p["total_ms"] / 1e3) / 1e9
-        peak = peaks.get(min(t, os.cpu_count()))
+        peak = peak_for(peaks, t)
         pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
         row += f" {p['total_ms']:.2f} | {gf:.1f} | {pct} | 100% |"
     L.append(row)
@@ -715,9 +891,13 @@ def run_configs(args, env, tmp, lib):
     try:
         for (a, r), path in models.items():
             for t in args.threads:
-                workers[(a, r, t)] = Worker("libmobilenet", path, None, t, 1, r, env, tmp)
+                workers[(a, r, t)] = Worker("libmobilenet", path, None, t, 1, r,
+                                            engine_env(env, "libmobilenet", args.max_isa), tmp)
+        tiers = []
         for w in workers.values():
-            w.wait_ready()
+            tier = w.wait_ready().get("tier") or "not reported"
+            if tier not in tiers:
+                tiers.append(tier)
         order = list(workers)
         for k in order:
             times[k] = []
@@ -730,7 +910,8 @@ def run_configs(args, env, tmp, lib):
         for w in workers.values():
             w.close()
     L = ["# libmobilenet across width multipliers and resolutions", ""]
-    L.append(f"Generated by `bench/run.sh --configs` on {started:%Y-%m-%d %H:%M} UTC. "
+    invocation = "bench/run.sh --configs" + (f" --max-isa {args.max_isa}" if args.max_isa else "")
+    L.append(f"Generated by `{invocation}` on {started:%Y-%m-%d %H:%M} UTC. "
              f"The MobileNets paper's Tables 6 and 7 grid: alpha x resolution, random weights "
              f"(tools/make_random_model.py, seed 0, 1001 classes), batch 1, through the C ABI. "
              f"Median of {args.rounds} rounds x {args.runs} runs, all {len(workers)} "
@@ -738,9 +919,10 @@ def run_configs(args, env, tmp, lib):
     L.append("")
     L.append(f"- CPU: {cpu_description()}; load average at start {load_start}, at end {loadavg()}")
     L.append(f"- libmobilenet {lib.version()} (git {git_description()})")
+    L.append(f"- libmobilenet tier: {'; '.join(tiers)}")
     if peaks:
-        L.append("- FMA peak: " + ", ".join(f"{peaks[t]:.1f} GFLOP/s at {t} thread(s)"
-                                            for t in sorted(peaks)))
+        L.append("- FMA peak (bench/fma_peak.c): " + peaks_text(peaks) +
+                 f". \"% peak\" is against {peak_basis(peaks)}.")
     L.append("- M mult-adds: mobilenet_describe for 1001 classes; paper: Tables 6/7 "
              "(1000 classes), where the paper lists the configuration.")
     L.append("")
@@ -762,7 +944,7 @@ def run_configs(args, env, tmp, lib):
             med = float(np.median(times[(a, r, t)]))
             meds.append(med)
             gf = 2 * info.mult_adds / 1e9 / med
-            peak = peaks.get(min(t, os.cpu_count()))
+            peak = peak_for(peaks, t)
             pct = f"{100 * gf / peak:.0f}%" if peak else "n/a"
             row += f" {1e3 * med:.2f} | {1 / med:.0f} | {gf:.1f} | {pct} |"
         if len(args.threads) > 1:
@@ -803,13 +985,23 @@ def main(argv=None):
     ap.add_argument("--build", action="store_true",
                     help="(bench/run.sh) rebuild libmobilenet.so / mobilenet-cli first")
     ap.add_argument("--no-rss", action="store_true", help="skip the peak RSS measurements")
+    ap.add_argument("--max-isa", choices=sorted(ONEDNN_ISA),
+                    help="cap the kernels' instruction set: MOBILENET_MAX_ISA for libmobilenet, "
+                         "ONEDNN_MAX_CPU_ISA (avx2: AVX2, avx512: AVX512_CORE_VNNI, generic: "
+                         "SSE41) for OpenVINO; ONNX Runtime, LiteRT and ncnn cannot be capped. "
+                         "Default outputs become bench/results-ISA.md, profile-ISA.md, "
+                         "configs-ISA.md")
     ap.add_argument("--model", default=BUNDLED, help=argparse.SUPPRESS)
     ap.add_argument("--lib", default=os.path.join(ROOT, ".build", "release", "libmobilenet.so"),
                     help="libmobilenet.so to measure (copied to a temporary directory first)")
-    ap.add_argument("--output", default=os.path.join(HERE, "results.md"))
-    ap.add_argument("--profile-output", default=os.path.join(HERE, "profile.md"))
-    ap.add_argument("--configs-output", default=os.path.join(HERE, "configs.md"))
+    ap.add_argument("--output", help="default bench/results.md (results-ISA.md with --max-isa)")
+    ap.add_argument("--profile-output", help="default bench/profile.md (profile-ISA.md)")
+    ap.add_argument("--configs-output", help="default bench/configs.md (configs-ISA.md)")
     args = ap.parse_args(argv)
+    suffix = f"-{args.max_isa}" if args.max_isa else ""
+    args.output = args.output or os.path.join(HERE, f"results{suffix}.md")
+    args.profile_output = args.profile_output or os.path.join(HERE, f"profile{suffix}.md")
+    args.configs_output = args.configs_output or os.path.join(HERE, f"configs{suffix}.md")
     try:
         args.engines = [engines.canonical(e) for e in args.engines.split(",") if e.strip()]
     except ValueError as e:
@@ -826,6 +1018,10 @@ def main(argv=None):
             # a private copy: the tree's library may be rebuilt while we measure
             lib_path = os.path.join(tmp, "libmobilenet.so")
             shutil.copy2(args.lib, lib_path)
+            soname = shared_object_name(lib_path)
+            if soname and soname != "libmobilenet.so":
+                # what rss_probe (linked with -lmobilenet) asks the loader for
+                os.symlink("libmobilenet.so", os.path.join(tmp, soname))
             lib = mobilenet_ctypes.Library(lib_path)
             env = dict(os.environ, BENCH_LIB=lib_path, TF_CPP_MIN_LOG_LEVEL="2",
                        PYTHONDONTWRITEBYTECODE="1")

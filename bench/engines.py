@@ -183,7 +183,7 @@ class LibMobileNet(Engine):
         if isa is None:
             return "not reported (library without tiers, before 0.2.0)"
         cap = os.environ.get("MOBILENET_MAX_ISA")
-        return isa + (f" (MOBILENET_MAX_ISA={cap})" if cap else "") + ": mobilenet_model_isa"
+        return f"{isa} (mobilenet_model_isa" + (f"; MOBILENET_MAX_ISA={cap}" if cap else "") + ")"
 
     def run(self, x):
         return self.model.run(x)

@@ -3,6 +3,8 @@
 #   bench/run.sh                 all engines, 1 and 2 threads, batch 1 and 8 -> bench/results.md
 #   bench/run.sh --profile       per-layer profile of libmobilenet           -> bench/profile.md
 #   bench/run.sh --configs       16 (alpha, resolution) configurations       -> bench/configs.md
+#   bench/run.sh --max-isa avx2  the same with kernels capped at AVX2 (libmobilenet, OpenVINO)
+#                                -> bench/results-avx2.md
 #   bench/run.sh --help          every option (--rounds, --runs, --engines, --threads, ...)
 # Sets up bench/.venv on first use; builds libmobilenet.so (and mobilenet-cli for
 # --profile) only if missing, or always with --build.

@@ -160,7 +160,7 @@ def test_labels_and_num_classes(lib, handle):
 
 def test_model_info_struct_size_checked(lib, handle):
     info = _native.Info()
-    info.struct_size = ctypes.sizeof(_native.Info) - 8
+    info.struct_size = _native.Info.total_layers.offset - 8  # below 0.1.0's size
     assert lib.mobilenet_model_info(handle, ctypes.byref(info)) == Status.INVALID_ARGUMENT
     assert info.num_layers == 0  # untouched
     info.struct_size = ctypes.sizeof(_native.Info)

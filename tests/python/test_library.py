@@ -87,11 +87,13 @@ def test_every_header_function_is_declared():
 def test_struct_sizes_lp64():
     if ctypes.sizeof(ctypes.c_void_p) != 8:
         pytest.skip("the expected sizes are for LP64 platforms")
-    assert ctypes.sizeof(_native.Options) == 16
+    assert ctypes.sizeof(_native.Options) == 24  # 0.1.0: 16; 0.2.0 appended max_isa
+    assert _native.Options.max_isa.offset == 16
     assert ctypes.sizeof(_native.Prediction) == 16
     assert ctypes.sizeof(_native.LayerInfo) == 96
     assert _native.LayerInfo.mult_adds.offset == 80
-    assert ctypes.sizeof(_native.Info) == 3120
+    assert ctypes.sizeof(_native.Info) == 3128  # 0.1.0: 3120; 0.2.0 appended total_layers, isa
+    assert _native.Info.total_layers.offset == 3120
     assert _native.Info.mult_adds.offset == 24
     assert _native.Info.num_layers.offset == 40
     assert _native.Info.layers.offset == 48
@@ -166,10 +168,15 @@ def test_describe_accepts_our_struct_size():
 
 def test_options_init_fills_defaults():
     options = _native.Options()
-    _native.lib().mobilenet_options_init(ctypes.byref(options))
+    assert _native.lib().mobilenet_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)) == 0
     assert options.struct_size == ctypes.sizeof(_native.Options)
     assert options.num_threads == 0
     assert options.crop_fraction == 0.0
+    assert options.max_isa == 0
+    # The function itself is 0.1.0's entry point: it writes only 0.1.0's 16 bytes.
+    options.max_isa = 77
+    _native.lib().mobilenet_options_init(ctypes.byref(options))
+    assert options.struct_size == 16 and options.max_isa == 77
     _native.lib().mobilenet_options_init(None)  # NULL is ignored
 
 

@@ -79,3 +79,16 @@ def test_an_unknown_cap_is_an_error(model_path, monkeypatch):
     with pytest.raises(mobilenet.Error) as raised:
         mobilenet.load(model_path, threads=1)
     assert "MOBILENET_MAX_ISA=sse9" in raised.value.message
+
+
+def test_the_binding_reports_the_tier(model_path, monkeypatch):
+    best = mobilenet.best_isa()
+    assert best == best_isa()
+    with mobilenet.load(model_path, threads=1) as m:
+        assert m.isa == best
+    monkeypatch.setenv("MOBILENET_MAX_ISA", "generic")
+    assert mobilenet.best_isa() == "generic"
+    with mobilenet.load(model_path, threads=1) as m:
+        assert m.isa == "generic"
+    monkeypatch.setenv("MOBILENET_MAX_ISA", "nonsense")
+    assert mobilenet.best_isa() == "auto"

@@ -22,6 +22,7 @@ anything reaches C.
 from ._model import (
     MODEL_ENV,
     Model,
+    best_isa,
     default_model_path,
     describe,
     library_path,
@@ -45,6 +46,7 @@ __all__ = [
     "Prediction",
     "Status",
     "Variant",
+    "best_isa",
     "default_model_path",
     "describe",
     "library_path",

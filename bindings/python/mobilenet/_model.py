@@ -68,7 +68,7 @@ def _real_arg(name, value):
 
 def _options(threads, crop_fraction):
     options = _native.Options()
-    _native.lib().mobilenet_options_init(ctypes.byref(options))
+    _check(_native.lib().mobilenet_options_init_sized(ctypes.byref(options), ctypes.sizeof(options)))
     options.num_threads = _int_arg("threads", threads, 0, _native.MAX_THREADS)
     if crop_fraction is not None:
         crop = _real_arg("crop_fraction", crop_fraction)
@@ -163,6 +163,14 @@ def version():
 def version_number():
     """The loaded library's MAJOR * 10000 + MINOR * 100 + PATCH."""
     return int(_native.lib().mobilenet_version_number())
+
+
+def best_isa():
+    """The kernel tier a model loaded now gets: "avx512", "avx2", "generic" or
+    "neon", the best this CPU runs, capped by MOBILENET_MAX_ISA
+    (mobilenet_best_isa); "auto" if that variable holds an unknown value."""
+    lib = _native.lib()
+    return lib.mobilenet_isa_name(lib.mobilenet_best_isa()).decode("ascii")
 
 
 def library_path():
@@ -329,6 +337,7 @@ class Model:
                     break
                 labels.append(raw.decode("utf-8", "replace"))
             self._labels = tuple(labels) if labels is not None else None
+            self._isa = lib.mobilenet_isa_name(lib.mobilenet_model_isa(self._handle)).decode("ascii")
         except BaseException:
             self.close()
             raise
@@ -420,6 +429,12 @@ class Model:
     @property
     def num_classes(self):
         return self._num_classes
+
+    @property
+    def isa(self):
+        """The kernel tier this model runs on ("avx512", "avx2", "generic",
+        "neon"): chosen at load, see mobilenet.best_isa()."""
+        return self._isa
 
     @property
     def resolution(self):

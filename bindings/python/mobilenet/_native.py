@@ -17,8 +17,8 @@ import sys
 import threading
 
 # Header constants (include/mobilenet.h).
-HEADER_VERSION = "0.1.0"
-HEADER_VERSION_NUMBER = 100
+HEADER_VERSION = "0.2.0"
+HEADER_VERSION_NUMBER = 200
 MAX_LAYERS = 32
 LAYER_NAME_SIZE = 48
 
@@ -57,6 +57,7 @@ class Options(ctypes.Structure):
         ("struct_size", _c_size_t),
         ("num_threads", _c_int),
         ("crop_fraction", _c_float),
+        ("max_isa", _c_int),  # since 0.2.0 (enum mobilenet_isa)
     ]
 
 
@@ -101,6 +102,8 @@ class Info(ctypes.Structure):
         ("parameters", _c_int64),
         ("num_layers", _c_int),
         ("layers", LayerInfo * MAX_LAYERS),
+        ("total_layers", _c_int),  # since 0.2.0
+        ("isa", _c_int),
     ]
 
 
@@ -113,6 +116,7 @@ PROTOTYPES = {
     "mobilenet_status_string": (_c_char_p, [_c_int]),
     "mobilenet_last_error": (_c_char_p, []),
     "mobilenet_options_init": (None, [ctypes.POINTER(Options)]),
+    "mobilenet_options_init_sized": (_c_int, [ctypes.POINTER(Options), _c_size_t]),
     "mobilenet_model_load": (
         _c_int, [_c_char_p, ctypes.POINTER(Options), ctypes.POINTER(ModelPointer)]),
     "mobilenet_model_load_memory": (
@@ -128,6 +132,14 @@ PROTOTYPES = {
     "mobilenet_model_label": (_c_char_p, [ModelPointer, _c_int]),
     "mobilenet_describe": (_c_int, [_c_int, _c_float, _c_int, _c_int, ctypes.POINTER(Info)]),
     "mobilenet_model_info": (_c_int, [ModelPointer, ctypes.POINTER(Info)]),
+    # Since 0.2.0: kernel tiers (mobilenet_isa values).
+    "mobilenet_best_isa": (_c_int, []),
+    "mobilenet_isa_name": (_c_char_p, [_c_int]),
+    "mobilenet_model_isa": (_c_int, [ModelPointer]),
+    "mobilenet_model_num_layers": (_c_int, [ModelPointer]),
+    "mobilenet_model_layer": (_c_int, [ModelPointer, _c_int, ctypes.POINTER(LayerInfo)]),
+    "mobilenet_describe_num_layers": (_c_int, [_c_int, _c_float, _c_int, _c_int]),
+    "mobilenet_describe_layer": (_c_int, [_c_int, _c_float, _c_int, _c_int, _c_int, ctypes.POINTER(LayerInfo)]),
 }
 
 
