@@ -275,6 +275,31 @@ MOBILENET_API mobilenet_status mobilenet_model_classify_rgb8(mobilenet_model *mo
                                                              int top_k,
                                                              mobilenet_prediction *predictions);
 
+/* ------------------------------------------------------------------------ */
+/* Embeddings (since 0.2.0)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Floats per embedding: the channels of the global-average-pooled features
+ * before the logits layer (1024 for width multiplier 1.0; only the real
+ * channels, no padding), or 0 if model is NULL. */
+MOBILENET_API int mobilenet_model_embedding_size(const mobilenet_model *model);
+
+/* As mobilenet_model_run, but writes batch * embedding_size floats: each
+ * image's pooled features (TensorFlow's MobilenetV1/Logits/AvgPool_1a
+ * output), image-major. The logits layer is not computed.
+ * Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL, OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_model_embed(mobilenet_model *model, const float *input,
+                                                     int batch, int height, int width,
+                                                     float *embeddings, size_t embeddings_capacity);
+
+/* The embedding of one 8-bit RGB image with the model's preprocessing
+ * (arguments as mobilenet_model_classify_rgb8): embedding_size floats.
+ * Errors: INVALID_ARGUMENT, BUFFER_TOO_SMALL, OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_model_embed_rgb8(mobilenet_model *model,
+                                                          const uint8_t *rgb, int width, int height,
+                                                          size_t row_stride, float *embedding,
+                                                          size_t embedding_capacity);
+
 /* The number of classes the model outputs (1001 for the bundled model), or
  * 0 if model is NULL. */
 MOBILENET_API int mobilenet_model_num_classes(const mobilenet_model *model);

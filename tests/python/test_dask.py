@@ -170,6 +170,14 @@ def test_no_paths_give_an_empty_frame():
     assert table(mdask.classify([]).compute()) == []
 
 
+def test_embed_matches_model_embed_bit_for_bit(client, paths, model_path, model):
+    good = [p for p in paths if "notes" not in p and "missing" not in p]
+    array = mdask.embed(good, model=model_path, batch_size=3)
+    assert array.shape == (len(good), model.embedding_size) and array.dtype == np.float32
+    values = array.compute()
+    assert np.array_equal(values, model.embed(good))
+
+
 def test_embed_not_implemented_without_model_embed(monkeypatch, paths):
     monkeypatch.delattr(mobilenet.Model, "embed", raising=False)
     with pytest.raises(NotImplementedError, match="Model.embed.*later issue"):

@@ -91,8 +91,8 @@ public final class Model {
         let layers = try NetworkCompiler.compile(architecture, parameters: parameters, kernels: kernels,
                                                  epsilon: metadata.batchNormEpsilon)
         let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
-        network = Network(layers: layers, kernels: kernels, pool: try ThreadPool(threadCount: threads),
-                          numClasses: architecture.numClasses)
+        network = try Network(layers: layers, kernels: kernels, pool: try ThreadPool(threadCount: threads),
+                              numClasses: architecture.numClasses)
         // A batch run holds one arena per thread, and concurrent callers one
         // each: keep at least threads + 2 arenas of the model's resolution,
         // and any mix of sizes up to 128 MiB (18 arenas at 1.0/224).
@@ -154,21 +154,40 @@ public final class Model {
         }
     }
 
+    /// Floats per embedding (`embed`): the channels of the pooled features.
+    public var embeddingSize: Int { network.embeddingSize }
+
     /// Runs `batch` NHWC images of height x width x 3 normalized floats and
     /// writes batch x numClasses logits.
     public func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                     logits: UnsafeMutablePointer<Float>, capacity: Int) throws {
+        try forwardBatch(input: input, batch: batch, height: height, width: width, output: logits,
+                         capacity: capacity, until: .logits)
+    }
+
+    /// As `run`, but writes batch x embeddingSize features: the global average
+    /// pool's output, before (and without computing) the logits layer.
+    public func embed(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                      embeddings: UnsafeMutablePointer<Float>, capacity: Int) throws {
+        try forwardBatch(input: input, batch: batch, height: height, width: width, output: embeddings,
+                         capacity: capacity, until: .embedding)
+    }
+
+    private func forwardBatch(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                              output: UnsafeMutablePointer<Float>, capacity: Int, until end: Network.Output) throws {
         guard (1...Model.maxBatch).contains(batch) else {
             throw MobileNetError.invalid("batch \(batch) is outside 1...\(Model.maxBatch)")
         }
         guard (1...NetworkInfo.maxInputSide).contains(height), (1...NetworkInfo.maxInputSide).contains(width) else {
             throw MobileNetError.invalid("input size \(height)x\(width) is outside 1...\(NetworkInfo.maxInputSide)")
         }
-        guard capacity >= 0 else { throw MobileNetError.invalid("logits capacity is negative") }
-        let needed = batch * numClasses  // both bounded: no overflow
+        let what = end == .logits ? "logits" : "embeddings"
+        guard capacity >= 0 else { throw MobileNetError.invalid("\(what) capacity is negative") }
+        let perImage = network.outputCount(end)
+        let needed = batch * perImage  // both bounded: no overflow
         guard capacity >= needed else {
-            throw MobileNetError(.bufferTooSmall,
-                                 "logits capacity \(capacity) is less than batch x classes = \(needed) floats")
+            throw MobileNetError(.bufferTooSmall, "\(what) capacity \(capacity) is less than batch x "
+                                 + (end == .logits ? "classes" : "embedding size") + " = \(needed) floats")
         }
         let imageFloats = height * width * 3
         // Whole images per thread while every thread has one (no per-layer
@@ -180,15 +199,15 @@ public final class Model {
         if spread > 0 {
             try withArenas(count: threads, height: height, width: width) { arenas in
                 network.pool.parallel(ImagesJob(network: network, arenas: arenas, input: input,
-                                                imageFloats: imageFloats, logits: logits, numClasses: numClasses,
-                                                parts: spread))
+                                                imageFloats: imageFloats, output: output, perImage: perImage,
+                                                end: end, parts: spread))
             }
         }
         if spread < batch {
             try withArena(height: height, width: width) { arena in
                 for b in spread..<batch {
-                    network.forward(input + b * imageFloats, arena: arena, output: logits + b * numClasses,
-                                    fused: fusesSingleImages)
+                    network.forward(input + b * imageFloats, arena: arena, output: output + b * perImage,
+                                    fused: fusesSingleImages, until: end)
                 }
             }
         }
@@ -268,6 +287,25 @@ public final class Model {
                           outHeight: side, outWidth: side, into: output)
     }
 
+    /// The embedding of an RGB image with the model's preprocessing (as
+    /// `classify`): embeddingSize floats into `embedding`.
+    public func embed(rgb: UnsafePointer<UInt8>, width: Int, height: Int, rowStride: Int,
+                      embedding: UnsafeMutablePointer<Float>, capacity: Int) throws {
+        try Model.validateImage(width: width, height: height, rowStride: rowStride)
+        guard capacity >= 0 else { throw MobileNetError.invalid("embedding capacity is negative") }
+        guard capacity >= embeddingSize else {
+            throw MobileNetError(.bufferTooSmall,
+                                 "embedding capacity \(capacity) is less than the embedding size \(embeddingSize)")
+        }
+        let side = metadata.resolution
+        try withArena(height: side, width: side) { arena in
+            preprocessing.run(rgb: rgb, width: width, height: height, rowStride: rowStride,
+                              outHeight: side, outWidth: side, into: arena.image.pointer)
+            network.forward(arena.image.pointer, arena: arena, output: embedding, fused: fusesSingleImages,
+                            until: .embedding)
+        }
+    }
+
     /// Classifies an RGB image with the model's preprocessing and calls
     /// `emit(rank, classIndex, probability)` for the topK most probable
     /// classes, most probable first (ties: lower index first).
@@ -296,13 +334,14 @@ private struct ImagesJob: PartRunner {
     let arenas: UnsafeBufferPointer<Arena>
     let input: UnsafePointer<Float>
     let imageFloats: Int
-    let logits: UnsafeMutablePointer<Float>
-    let numClasses: Int
+    let output: UnsafeMutablePointer<Float>
+    let perImage: Int
+    let end: Network.Output
     let parts: Int
 
     func run(part: Int, slot: Int) {
         // One thread per image: unfused measured faster.
-        network.forward(input + part * imageFloats, arena: arenas[slot], output: logits + part * numClasses,
-                        fused: false)
+        network.forward(input + part * imageFloats, arena: arenas[slot], output: output + part * perImage,
+                        fused: false, until: end)
     }
 }

@@ -448,6 +448,24 @@ class Model:
         (bundled model: RGB in [-1, 1]); 1 <= N, H, W <= 4096. Returns a new
         float32 array (N, num_classes). Nothing is converted: another dtype,
         ndim, channel count or a non-contiguous array raises."""
+        return self._forward(x, self._num_classes, _native.lib().mobilenet_model_run)
+
+    def features(self, x):
+        """The embeddings of a batch (x as for run()): a new float32 array
+        (N, embedding_size) of the global-average-pooled features before the
+        logits layer, which is not computed (mobilenet_model_embed)."""
+        return self._forward(x, self.embedding_size, _native.lib().mobilenet_model_embed)
+
+    @property
+    def embedding_size(self):
+        """Floats per embedding: 1024 for width multiplier 1.0."""
+        handle = self._enter()
+        try:
+            return int(_native.lib().mobilenet_model_embedding_size(handle))
+        finally:
+            self._leave()
+
+    def _forward(self, x, per_image, function):
         if not isinstance(x, np.ndarray):
             raise TypeError(f"x must be a numpy.ndarray, not {type(x).__name__}")
         if x.dtype != np.dtype(np.float32):
@@ -470,14 +488,49 @@ class Model:
                              "(use np.ascontiguousarray(x) to copy it)")
         handle = self._enter()
         try:
-            logits = np.empty((batch, self._num_classes), dtype=np.float32)
+            out = np.empty((batch, per_image), dtype=np.float32)
             float_p = ctypes.POINTER(ctypes.c_float)
-            _check(_native.lib().mobilenet_model_run(
-                handle, x.ctypes.data_as(float_p), batch, height, width,
-                logits.ctypes.data_as(float_p), logits.size))
+            _check(function(handle, x.ctypes.data_as(float_p), batch, height, width,
+                            out.ctypes.data_as(float_p), out.size))
         finally:
             self._leave()
-        return logits
+        return out
+
+    def embed(self, images):
+        """Embeddings of images with the model's preprocessing, as classify()
+        preprocesses them: `images` is one image or a list or tuple of them
+        (anything classify() accepts); returns a float32 array
+        (N, embedding_size), one row per image (N = 1 for a single image)."""
+        if isinstance(images, (list, tuple)):
+            if self.closed:
+                raise ValueError("the model is closed")
+            rows = []
+            for i, one in enumerate(images):
+                try:
+                    if isinstance(one, (list, tuple)):
+                        raise TypeError("a list of images holds single images, not lists")
+                    rows.append(self._embed_one(one))
+                except Exception as error:
+                    if hasattr(error, "add_note"):  # Python 3.11+
+                        error.add_note(f"(image {i} of the list)")
+                    raise
+            size = self.embedding_size
+            return np.stack(rows) if rows else np.empty((0, size), dtype=np.float32)
+        return self._embed_one(images)[None]
+
+    def _embed_one(self, image):
+        rgb = _rgb8(image)
+        height, width, _ = rgb.shape
+        row_stride = rgb.strides[0] if height > 1 else 3 * width
+        handle = self._enter()
+        try:
+            out = np.empty(int(_native.lib().mobilenet_model_embedding_size(handle)), dtype=np.float32)
+            _check(_native.lib().mobilenet_model_embed_rgb8(
+                handle, rgb.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), width, height, row_stride,
+                out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), out.size))
+        finally:
+            self._leave()
+        return out
 
     def classify(self, image, top_k=5):
         """The top_k most probable classes of an image, most probable first,

@@ -137,6 +137,13 @@ PROTOTYPES = {
     "mobilenet_isa_name": (_c_char_p, [_c_int]),
     "mobilenet_model_isa": (_c_int, [ModelPointer]),
     "mobilenet_model_num_layers": (_c_int, [ModelPointer]),
+    "mobilenet_model_embedding_size": (_c_int, [ModelPointer]),
+    "mobilenet_model_embed": (
+        _c_int, [ModelPointer, ctypes.POINTER(_c_float), _c_int, _c_int, _c_int,
+                 ctypes.POINTER(_c_float), _c_size_t]),
+    "mobilenet_model_embed_rgb8": (
+        _c_int, [ModelPointer, ctypes.POINTER(ctypes.c_uint8), _c_int, _c_int, _c_size_t,
+                 ctypes.POINTER(_c_float), _c_size_t]),
     "mobilenet_model_layer": (_c_int, [ModelPointer, _c_int, ctypes.POINTER(LayerInfo)]),
     "mobilenet_describe_num_layers": (_c_int, [_c_int, _c_float, _c_int, _c_int]),
     "mobilenet_describe_layer": (_c_int, [_c_int, _c_float, _c_int, _c_int, _c_int, ctypes.POINTER(LayerInfo)]),

@@ -99,9 +99,9 @@ def embed(paths, *, model=None, threads=1, batch_size=32):
     """The embedding of every image in paths, as a lazy dask Array of shape
     (len(paths), embedding_size), float32, rows in the order of paths.
 
-    Arguments as for classify(). It needs mobilenet.Model.embed (and
-    Model.embedding_size); this raises NotImplementedError while the
-    binding has no embedding API. The embedding size is asked of a worker
+    Arguments as for classify(). Each row equals Model.embed of that image
+    in one process, bit for bit (it raises NotImplementedError with a
+    binding that has no Model.embed, i.e. before 0.2.0). The embedding size is asked of a worker
     (which loads the model there). An image that cannot be read fails the
     computation with an error naming the file: an array has no place for a
     per-image error (use classify to find bad files).
@@ -166,7 +166,7 @@ def _require_embed():
     if not callable(getattr(_model.Model, "embed", None)):
         raise NotImplementedError(
             "mobilenet.dask.embed needs mobilenet.Model.embed, which this version of the "
-            "mobilenet binding does not have: the embedding API is a later issue. "
+            "mobilenet binding does not have (it came with 0.2.0; the embedding API was a later issue). "
             "Use mobilenet.dask.classify for predictions.")
 
 

@@ -74,6 +74,11 @@ final class ExecutionPlan {
         scratchPerSlot = scratch
     }
 
+    /// The index of the pass that computes layer `layer`.
+    func pass(containing layer: Int) -> Int {
+        passes.firstIndex { layers(of: $0).contains(layer) } ?? passes.count - 1
+    }
+
     /// The layer indices a pass computes, in order.
     func layers(of pass: Pass) -> [Int] {
         switch pass {
