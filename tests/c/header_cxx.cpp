@@ -78,6 +78,14 @@ static_assert(std::is_same<decltype(&mobilenet_describe_layer),
                                                 mobilenet_layer_info *)>::value, "describe_layer");
 static_assert(std::is_same<decltype(&mobilenet_model_isa), mobilenet_isa (*)(const mobilenet_model *)>::value,
               "model_isa");
+static_assert(std::is_same<decltype(&mobilenet_model_embedding_size), int (*)(const mobilenet_model *)>::value,
+              "embedding_size");
+static_assert(std::is_same<decltype(&mobilenet_model_embed),
+                           mobilenet_status (*)(mobilenet_model *, const float *, int, int, int, float *,
+                                                size_t)>::value, "embed");
+static_assert(std::is_same<decltype(&mobilenet_model_embed_rgb8),
+                           mobilenet_status (*)(mobilenet_model *, const uint8_t *, int, int, size_t, float *,
+                                                size_t)>::value, "embed_rgb8");
 
 int main() {
     int failed = 0;

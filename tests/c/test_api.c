@@ -1839,6 +1839,53 @@ static void test_isa(mobilenet_model *model) {
     }
 }
 
+static void test_embed(mobilenet_model *model) {
+    int d = mobilenet_model_embedding_size(model), i;
+    float *x, *e, *e2, guard[4];
+    unsigned char rgb[40 * 30 * 3];
+    section("embeddings");
+    CHECKF(d == 1024, "embedding_size %d", d);
+    CHECK(mobilenet_model_embedding_size(NULL) == 0);
+    if (d != 1024) return;
+    x = calloc((size_t)2 * 96 * 96 * 3, sizeof(float));
+    e = malloc((size_t)2 * (size_t)d * sizeof(float));
+    e2 = malloc((size_t)d * sizeof(float));
+    if (!CHECK(x && e && e2)) { free(x); free(e); free(e2); return; }
+    for (i = 0; i < 2 * 96 * 96 * 3; i++) x[i] = (float)((i * 37) % 200) / 100.0f - 1.0f;
+    if (EXPECT_OK(mobilenet_model_embed(model, x, 2, 96, 96, e, (size_t)2 * (size_t)d))) {
+        int finite = 1, nonneg = 1;
+        for (i = 0; i < 2 * d; i++) { finite &= isfinite(e[i]) != 0; nonneg &= e[i] >= 0 && e[i] <= 6; }
+        CHECKF(finite && nonneg, "embeddings are means of ReLU6 outputs: finite, in [0, 6]");
+        /* The second image alone gives the same bits. */
+        if (EXPECT_OK(mobilenet_model_embed(model, x + 96 * 96 * 3, 1, 96, 96, e2, (size_t)d)))
+            CHECK(memcmp(e + d, e2, (size_t)d * sizeof(float)) == 0);
+    }
+    EXPECT_STATUS(MOBILENET_ERROR_BUFFER_TOO_SMALL, mobilenet_model_embed(model, x, 2, 96, 96, e, (size_t)2 * (size_t)d - 1));
+    EXPECT_INVALID(mobilenet_model_embed(NULL, x, 1, 96, 96, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, NULL, 1, 96, 96, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, x, 1, 96, 96, NULL, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, x, 0, 96, 96, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, x, 1, 0, 96, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, x, 1, 96, -5, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed(model, x, INT_MAX, 96, 96, e, (size_t)d));
+    for (i = 0; i < 40 * 30 * 3; i++) rgb[i] = (unsigned char)(i * 13);
+    if (EXPECT_OK(mobilenet_model_embed_rgb8(model, rgb, 40, 30, 40 * 3, e, (size_t)d)))
+        CHECK(isfinite(e[0]) && e[0] >= 0);
+    memcpy(guard, e, sizeof guard);
+    EXPECT_STATUS(MOBILENET_ERROR_BUFFER_TOO_SMALL, mobilenet_model_embed_rgb8(model, rgb, 40, 30, 40 * 3, e, (size_t)d - 1));
+    CHECK(memcmp(guard, e, sizeof guard) == 0);
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(NULL, rgb, 40, 30, 40 * 3, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, NULL, 40, 30, 40 * 3, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, rgb, 40, 30, 40 * 3, NULL, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, rgb, 40, 30, 40 * 3 - 1, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, rgb, 0, 30, 40 * 3, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, rgb, 40, -1, 40 * 3, e, (size_t)d));
+    EXPECT_INVALID(mobilenet_model_embed_rgb8(model, rgb, 40, 30, (size_t)-1, e, (size_t)d));
+    free(x);
+    free(e);
+    free(e2);
+}
+
 int main(int argc, char **argv) {
     const char *model_path = NULL;
     const char *env;
@@ -1898,6 +1945,7 @@ int main(int argc, char **argv) {
     test_struct_size_prefixes(model);
     test_layers_by_index(model);
     test_isa(model);
+    test_embed(model);
 
 done:
     mobilenet_model_free(model);
