@@ -1729,7 +1729,7 @@ static void test_struct_size_prefixes(mobilenet_model *model) {
             CHECKF(((unsigned char *)&info)[size] == 0x5A, "struct_size %lu: wrote byte %lu", (unsigned long)size,
                    (unsigned long)size);
     }
-    {
+    if (!g_quick) { /* a load of the bundled model: minutes under valgrind */
         mobilenet_options options;
         mobilenet_model *m = NULL;
         mobilenet_options_init(&options);
@@ -1813,6 +1813,7 @@ static void test_isa(mobilenet_model *model) {
         mobilenet_status status;
         int runnable = best == MOBILENET_ISA_NEON ? isa == MOBILENET_ISA_NEON
                                                   : (isa != MOBILENET_ISA_NEON && isa <= best);
+        if (g_quick && runnable && isa != best) continue; /* loads are slow under valgrind */
         mobilenet_options_init(&options);
         options.num_threads = 1;
         options.max_isa = isa;

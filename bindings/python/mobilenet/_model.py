@@ -448,13 +448,14 @@ class Model:
         (bundled model: RGB in [-1, 1]); 1 <= N, H, W <= 4096. Returns a new
         float32 array (N, num_classes). Nothing is converted: another dtype,
         ndim, channel count or a non-contiguous array raises."""
-        return self._forward(x, self._num_classes, _native.lib().mobilenet_model_run)
+        return self._forward(x, lambda handle: self._num_classes, _native.lib().mobilenet_model_run)
 
     def features(self, x):
         """The embeddings of a batch (x as for run()): a new float32 array
         (N, embedding_size) of the global-average-pooled features before the
         logits layer, which is not computed (mobilenet_model_embed)."""
-        return self._forward(x, self.embedding_size, _native.lib().mobilenet_model_embed)
+        return self._forward(x, lambda handle: int(_native.lib().mobilenet_model_embedding_size(handle)),
+                             _native.lib().mobilenet_model_embed)
 
     @property
     def embedding_size(self):
@@ -466,6 +467,7 @@ class Model:
             self._leave()
 
     def _forward(self, x, per_image, function):
+        """function(handle, x, ...) into a new (N, per_image(handle)) float32 array."""
         if not isinstance(x, np.ndarray):
             raise TypeError(f"x must be a numpy.ndarray, not {type(x).__name__}")
         if x.dtype != np.dtype(np.float32):
@@ -488,7 +490,7 @@ class Model:
                              "(use np.ascontiguousarray(x) to copy it)")
         handle = self._enter()
         try:
-            out = np.empty((batch, per_image), dtype=np.float32)
+            out = np.empty((batch, per_image(handle)), dtype=np.float32)
             float_p = ctypes.POINTER(ctypes.c_float)
             _check(function(handle, x.ctypes.data_as(float_p), batch, height, width,
                             out.ctypes.data_as(float_p), out.size))
@@ -502,18 +504,7 @@ class Model:
         (anything classify() accepts); returns a float32 array
         (N, embedding_size), one row per image (N = 1 for a single image)."""
         if isinstance(images, (list, tuple)):
-            if self.closed:
-                raise ValueError("the model is closed")
-            rows = []
-            for i, one in enumerate(images):
-                try:
-                    if isinstance(one, (list, tuple)):
-                        raise TypeError("a list of images holds single images, not lists")
-                    rows.append(self._embed_one(one))
-                except Exception as error:
-                    if hasattr(error, "add_note"):  # Python 3.11+
-                        error.add_note(f"(image {i} of the list)")
-                    raise
+            rows = self._each(images, self._embed_one)
             size = self.embedding_size
             return np.stack(rows) if rows else np.empty((0, size), dtype=np.float32)
         return self._embed_one(images)[None]
@@ -558,20 +549,24 @@ class Model:
         """
         if isinstance(image, (list, tuple)):
             top_k = _int_arg("top_k", top_k, 1, getattr(self, "_num_classes", 1))
-            if self.closed:
-                raise ValueError("the model is closed")
-            results = []
-            for i, one in enumerate(image):
-                try:
-                    if isinstance(one, (list, tuple)):
-                        raise TypeError("a list of images holds single images, not lists")
-                    results.append(self._classify_one(one, top_k))
-                except Exception as error:
-                    if hasattr(error, "add_note"):  # Python 3.11+
-                        error.add_note(f"(image {i} of the list)")
-                    raise
-            return results
+            return self._each(image, lambda one: self._classify_one(one, top_k))
         return self._classify_one(image, top_k)
+
+    def _each(self, images, function):
+        """[function(image) for image in images], each error noting its image's index."""
+        if self.closed:
+            raise ValueError("the model is closed")
+        results = []
+        for i, one in enumerate(images):
+            try:
+                if isinstance(one, (list, tuple)):
+                    raise TypeError("a list of images holds single images, not lists")
+                results.append(function(one))
+            except Exception as error:
+                if hasattr(error, "add_note"):  # Python 3.11+
+                    error.add_note(f"(image {i} of the list)")
+                raise
+        return results
 
     def _classify_one(self, image, top_k):
         rgb = _rgb8(image)

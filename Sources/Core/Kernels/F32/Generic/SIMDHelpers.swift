@@ -81,14 +81,11 @@ extension SIMD16: KernelVector where Scalar == Float {
     }
 }
 
-/// Clamps to [clamp.lower, clamp.upper]. `replacing(with:where:)` lowers to
-/// vmaxps/vminps; the pointwiseMin/Max helpers are not inlined and cost 15x
-/// (see shared notes). With infinite bounds every value passes unchanged.
+/// Clamps to [clamp.lower, clamp.upper] (SIMD8.clamped: `replacing(with:where:)`
+/// lowers to vmaxps/vminps; the pointwiseMin/Max helpers are not inlined and
+/// cost 15x, see shared notes). With infinite bounds every value passes unchanged.
 @inline(__always) @usableFromInline
-func clamped(_ v: Vec8, _ clamp: Clamp) -> Vec8 {
-    let low = v.replacing(with: clamp.lower, where: v .< clamp.lower)
-    return low.replacing(with: clamp.upper, where: low .> clamp.upper)
-}
+func clamped(_ v: Vec8, _ clamp: Clamp) -> Vec8 { v.clamped(clamp) }
 
 @inline(__always) @usableFromInline
 func finish(_ acc: Vec8, _ bias: Vec8, _ clamp: Clamp) -> Vec8 {
