@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CMobileNetHeader
 import MobileNet
 
@@ -34,7 +39,10 @@ public func mobilenet_model_load(_ path: UnsafePointer<CChar>?, _ options: Unsaf
         guard let outModel else { throw invalidArgument("out_model is NULL") }
         let options = try loadOptions(options)
         guard path.pointee != 0 else { throw invalidArgument("path is empty") }
-        store(try Model(path: String(cString: path), options: options), into: outModel)
+        // The name's bytes as given, NUL included: String(cString:) would
+        // replace invalid UTF-8 with U+FFFD and open a different file.
+        let bytes = Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))
+        store(try Model(pathBytes: bytes, options: options), into: outModel)
     }
 }
 

@@ -44,9 +44,9 @@ public final class Model {
     public var threadCount: Int { network.pool.threadCount }
 
     /// Loads a safetensors model file (read, not mapped; see ByteSource).
-    public convenience init(path: String, options: LoadOptions = LoadOptions()) throws {
+    public convenience init(pathBytes path: [CChar], options: LoadOptions = LoadOptions()) throws {
         try options.validate()
-        try self.init(source: try FileByteSource(path: path), options: options)
+        try self.init(source: try FileByteSource(pathBytes: path), options: options)
     }
 
     /// Loads a model from the bytes of a safetensors file; they are not retained.
