@@ -8,7 +8,9 @@
 #      gcc and g++ (and clang/clang++ if present), -Wall -Wextra -Werror
 #      -pedantic, with static ABI checks; linked and run
 #   4. tests/c/test_api.c: every function of the header; tests/c/test_no_alloc.c:
-#      no allocation per inference after the first at a size (malloc counted)
+#      no allocation per inference after the first at a size (malloc counted);
+#      hostile environments: test_files.c (FIFOs, devices, sockets, symlinks,
+#      non-UTF-8 names), test_tsd_keys.c (no pthread key left)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
 #   6. under valgrind (if installed): the API test in quick mode and the
@@ -191,6 +193,12 @@ c_test test_api failures -lpthread -lm
 
 step "no allocation per inference (tests/c/test_no_alloc.c)"
 c_test test_no_alloc all
+
+step "non-regular files and non-UTF-8 names (tests/c/test_files.c)"
+c_test test_files failures
+
+step "a host that used every pthread key (tests/c/test_tsd_keys.c)"
+c_test test_tsd_keys failures -lpthread
 
 step "example (examples/c/classify.c)"
 classify="$build/classify"
