@@ -44,9 +44,15 @@ public enum JSONValue: Equatable {
 
 public struct JSONParser {
     static let maxDepth = 64
+    /// Values per document. The largest a model needs is `labels`: 100,001
+    /// values for Architecture.maxClasses = 100,000; a header has about
+    /// 1,500. Without a bound, a 64 MiB header of `[0,0,...]` (32 million
+    /// values of 32 bytes each, plus array growth) peaked at 1.15 GB.
+    static let maxValues = 1 << 18
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    private var values = 0
     private let context: String
 
     /// Parses one JSON document; `context` names it in error messages.
@@ -98,6 +104,8 @@ public struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
         guard depth < JSONParser.maxDepth else { throw error("nested deeper than \(JSONParser.maxDepth)") }
+        values += 1
+        guard values <= JSONParser.maxValues else { throw error("more than \(JSONParser.maxValues) values") }
         guard let byte = peek() else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -172,7 +180,21 @@ public struct JSONParser {
 
     private mutating func parseString() throws -> String {
         index += 1  // opening quote
+        // Most strings have no escape: made straight from the input bytes,
+        // with no growing copy (which doubles the peak for a long string).
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+              bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let slice = UnsafeBufferPointer(rebasing: bytes[index..<end])
+            guard let s = String(validating: slice, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+            index = end + 1
+            return s
+        }
         var utf8: [UInt8] = []
+        utf8.reserveCapacity(end - index)
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let c = bytes[index]
