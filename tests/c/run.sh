@@ -10,7 +10,9 @@
 #   4. tests/c/test_api.c: every function of the header; tests/c/test_no_alloc.c:
 #      no allocation per inference after the first at a size (malloc counted);
 #      hostile environments: test_files.c (FIFOs, devices, sockets, symlinks,
-#      non-UTF-8 names), test_tsd_keys.c (no pthread key left)
+#      non-UTF-8 names), test_tsd_keys.c (no pthread key left),
+#      test_sparse.c (huge sparse files), test_memory.c (64 MiB headers:
+#      time and peak memory; hostile headers under RLIMIT_AS)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
 #   6. under valgrind (if installed): the API test in quick mode and the
@@ -199,6 +201,12 @@ c_test test_files failures
 
 step "a host that used every pthread key (tests/c/test_tsd_keys.c)"
 c_test test_tsd_keys failures -lpthread
+
+step "sparse files of 2^40 to 2^63 bytes (tests/c/test_sparse.c)"
+c_test test_sparse all
+
+step "hostile headers: time, peak memory, RLIMIT_AS (tests/c/test_memory.c)"
+c_test test_memory all
 
 step "example (examples/c/classify.c)"
 classify="$build/classify"

@@ -27,8 +27,8 @@ func loadOptions(_ options: UnsafePointer<mobilenet_options>?) throws -> LoadOpt
                        cropFraction: crop == 0 ? Preprocessing.defaultCropFraction : Double(crop))
 }
 
-func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) {
-    out.pointee = ModelHandle(model: model).opaque
+func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) throws {
+    out.pointee = try ModelHandle(model: model).opaque
 }
 
 @_cdecl("mobilenet_model_load")
@@ -42,7 +42,7 @@ public func mobilenet_model_load(_ path: UnsafePointer<CChar>?, _ options: Unsaf
         // The name's bytes as given, NUL included: String(cString:) would
         // replace invalid UTF-8 with U+FFFD and open a different file.
         let bytes = Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))
-        store(try Model(pathBytes: bytes, options: options), into: outModel)
+        try store(Model(pathBytes: bytes, options: options), into: outModel)
     }
 }
 
@@ -55,7 +55,7 @@ public func mobilenet_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int,
         guard let outModel else { throw invalidArgument("out_model is NULL") }
         guard size > 0 else { throw MobileNetError(.format, "the model data is empty (size 0)") }
         let options = try loadOptions(options)
-        store(try Model(bytes: UnsafeRawBufferPointer(start: data, count: size), options: options), into: outModel)
+        try store(Model(bytes: UnsafeRawBufferPointer(start: data, count: size), options: options), into: outModel)
     }
 }
 

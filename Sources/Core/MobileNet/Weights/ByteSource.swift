@@ -11,9 +11,22 @@ protocol ByteSource {
     var size: Int { get }
     /// Copies `count` bytes at `offset`; a range outside `size` is an error.
     func read(offset: Int, count: Int, into destination: UnsafeMutableRawPointer) throws
+    /// Calls `body` with the bytes at offset..<offset+count: in place for
+    /// memory, in a malloc'd copy for a file (a failed malloc is
+    /// OUT_OF_MEMORY, where Swift's allocator would abort).
+    func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T
 }
 
 extension ByteSource {
+    func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        guard let copy = malloc(max(count, 1)) else {
+            throw MobileNetError(.outOfMemory, "cannot allocate \(count) bytes to read the model")
+        }
+        defer { free(copy) }
+        try read(offset: offset, count: count, into: copy)
+        return try body(UnsafeBufferPointer(start: copy.assumingMemoryBound(to: UInt8.self), count: count))
+    }
+
     /// Whether offset..<offset+count lies inside 0..<size (no overflow: both
     /// are checked non-negative before the subtraction).
     func contains(offset: Int, count: Int) -> Bool {
@@ -30,6 +43,15 @@ struct MemoryByteSource: ByteSource {
             throw MobileNetError(.internal, "read of \(count) bytes at \(offset) outside \(size) bytes")
         }
         if count > 0 { destination.copyMemory(from: bytes.baseAddress! + offset, byteCount: count) }
+    }
+
+    /// No copy: a 64 MiB header is parsed where the caller keeps it.
+    func withBytes<T>(offset: Int, count: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> T) throws -> T {
+        guard contains(offset: offset, count: count) else {
+            throw MobileNetError(.internal, "read of \(count) bytes at \(offset) outside \(size) bytes")
+        }
+        let base = bytes.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) + offset }
+        return try body(UnsafeBufferPointer(start: count > 0 ? base : nil, count: count))
     }
 }
 

@@ -44,16 +44,9 @@ struct SafeTensorsHeader {
             throw MobileNetError.format("safetensors header length \(length) exceeds the \(maxHeaderBytes)-byte limit")
         }
         let headerCount = Int(length)
-        // malloc, not Swift's allocator: its failure aborts the host, this
-        // one is an OUT_OF_MEMORY status (a header may be 64 MiB).
-        guard let headerBytes = malloc(headerCount) else {
-            throw MobileNetError(.outOfMemory, "cannot allocate \(headerCount) bytes for the safetensors header")
+        let json = try source.withBytes(offset: 8, count: headerCount) {
+            try JSONParser.parse($0, context: "safetensors header")
         }
-        defer { free(headerBytes) }
-        try source.read(offset: 8, count: headerCount, into: headerBytes)
-        let json = try JSONParser.parse(
-            UnsafeBufferPointer(start: headerBytes.assumingMemoryBound(to: UInt8.self), count: headerCount),
-            context: "safetensors header")
         return try SafeTensorsHeader(json: json, dataStart: 8 + headerCount, fileSize: source.size)
     }
 
