@@ -126,6 +126,20 @@ def good_files():
     tensors, meta = base(seed=12)
     meta["batchnorm_epsilon"] = "-0.0"
     out["metadata_negative_zero_epsilon"] = safetensors_io.dumps(tensors, meta)
+    # Models whose logits depend on their input: at alpha 0.01 every layer
+    # has 8 channels and random weights wash the input out (logits differ
+    # by < 1e-4 between inputs), so a run or classify check on them could
+    # not see an inference bug. These keep 16..128 (separable, alpha
+    # 0.125) and 8..256 (shallow, alpha 0.25) channels at 32x32, and a
+    # logit scale of 40 (make_random_model's default is 4) puts the input's
+    # effect on the logits near 1; tests/python/test_corpus_onnx.py checks
+    # them against ONNX Runtime.
+    for name, variant, alpha, classes, seed in [("input_dependent_separable_alpha_0.125_res_32", "separable", 0.125, 10, 13),
+                                                ("input_dependent_shallow_alpha_0.25_res_32", "shallow", 0.25, 7, 14)]:
+        tensors = [list(t) for t in make_random_model.random_tensors(variant, alpha, classes, seed, logit_scale=40.0)]
+        meta = make_random_model.metadata(variant, alpha, 32, classes, seed, True, 0.001)
+        meta["source"] = f"tests/corpus/make_corpus.py (random weights, seed {seed}, logit scale 40)"
+        out[name] = safetensors_io.dumps(tensors, meta)
     # Metadata first or last does not matter.
     tensors, meta = base(seed=10)
     header, data = header_of(tensors, None)
