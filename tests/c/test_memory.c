@@ -26,9 +26,12 @@
 
 static const char *g_model;
 
+#define KINDS 4
+
 /* A safetensors file image: 8-byte length, then a header of `size` bytes
  * made by `kind`: 0 = [0,0,...,0], 1 = {"__metadata__":{"labels":"xxx..."}},
- * 2 = [[[...]]] repeated (nesting within the limit, many values). */
+ * 2 = [[[...]]] repeated (nesting within the limit, many values),
+ * 3 = an object of many keys (duplicates after 10 million; never reached). */
 static unsigned char *hostile(size_t size, int kind, size_t *total) {
     unsigned char *bytes = malloc(size + 8);
     if (!bytes) return NULL;
@@ -43,6 +46,13 @@ static unsigned char *hostile(size_t size, int kind, size_t *total) {
         memset(h, 'x', size);
         memcpy(h, open, strlen(open));
         memcpy(h + size - strlen(close), close, strlen(close));
+    } else if (kind == 3) {
+        /* {"k0000000":0,"k0000001":0,...}: many keys, each one value */
+        size_t i = 0, n = 0;
+        h[i++] = '{';
+        while (i + 16 < size) i += (size_t)sprintf((char *)h + i, "\"k%07zu\":0,", n++ % 10000000);
+        h[i - 1] = '}';
+        while (i < size) h[i++] = ' ';
     } else {
         /* "[[[[0]]]]," groups inside one array */
         const char *group = "[[[[0]]]],";
@@ -141,10 +151,10 @@ static int limited_body(void *arg) {
     /* The hostile images exist before the limit, so the limit counts what
      * the library allocates, not the test's own buffers. */
     size_t sizes[2] = {(size_t)16 << 20, (size_t)64 << 20};
-    unsigned char *images[2][3];
-    size_t totals[2][3];
+    unsigned char *images[2][KINDS];
+    size_t totals[2][KINDS];
     for (int s = 0; s < 2 && l->hostile_loads; s++) {
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < KINDS; k++) {
             images[s][k] = hostile(sizes[s], k, &totals[s][k]);
             if (!images[s][k]) { printf("cannot allocate hostile image\n"); return 3; }
         }
@@ -155,9 +165,9 @@ static int limited_body(void *arg) {
     if (now < 0 || setrlimit(RLIMIT_AS, &limit) != 0) { perror("setrlimit"); return 3; }
     if (!classify_model()) return 2; /* too tight for the model itself */
     if (!l->hostile_loads) return 0;
-    static const char *kinds[3] = {"[0,0,...]", "one long string", "nested arrays"};
+    static const char *kinds[KINDS] = {"[0,0,...]", "one long string", "nested arrays", "many keys"};
     for (int s = 0; s < 2; s++) {
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < KINDS; k++) {
             mobilenet_model *model = NULL;
             mobilenet_status status = mobilenet_model_load_memory(images[s][k], totals[s][k], NULL, &model);
             printf("  under RLIMIT_AS: %zu MiB header of %s: %s: %s\n", sizes[s] >> 20, kinds[k],
@@ -170,7 +180,7 @@ static int limited_body(void *arg) {
     /* Freed only now: each load ran with all six images still taking
      * their address space. */
     for (int s = 0; s < 2; s++) {
-        for (int k = 0; k < 3; k++) free(images[s][k]);
+        for (int k = 0; k < KINDS; k++) free(images[s][k]);
     }
     CHECKF(classify_model(), "the model still loads and classifies afterwards");
     fflush(stdout);

@@ -135,6 +135,11 @@ public struct JSONParser {
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
             try JSONParser.ensureRoom(&members, "an object")
+            if keys.count == keys.capacity, keys.count >= 64 {
+                // The set's storage doubles too: a String and a bit per slot.
+                try AllocationProbe.ensure(bytes: 2 * keys.capacity * (MemoryLayout<String>.stride + 1),
+                                           for: "the keys of an object of \(keys.count)")
+            }
             if !keys.insert(key).inserted { throw error("duplicate key \"\(key)\"") }
             members.append((key, value))
             skipWhitespace()
