@@ -17,7 +17,7 @@ import pytest
 
 import mobilenet
 
-TIMEOUT = 120  # seconds for one child; a healthy one takes well under 1 s
+TIMEOUT = 60  # seconds for one child; a healthy one takes 1-3 s (spawn imports numpy)
 SIZE = 32
 
 # Set in the parent before forking: fork children inherit them.
