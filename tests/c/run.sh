@@ -8,7 +8,13 @@
 #      gcc and g++ (and clang/clang++ if present), -Wall -Wextra -Werror
 #      -pedantic, with static ABI checks; linked and run
 #   4. tests/c/test_api.c: every function of the header; tests/c/test_no_alloc.c:
-#      no allocation per inference after the first at a size (malloc counted)
+#      no allocation per inference after the first at a size (malloc counted);
+#      hostile environments: test_files.c (FIFOs, devices, sockets, symlinks,
+#      non-UTF-8 names), test_tsd_keys.c (no pthread key left),
+#      test_sparse.c (huge sparse files), test_memory.c (64 MiB headers:
+#      time and peak memory; hostile headers under RLIMIT_AS), test_fork.c
+#      (children forked after and during multi-threaded runs),
+#      test_default_threads.c (num_threads 0 under taskset -c 0 is 1 thread)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
 #   6. library file names: libmobilenet.so.VERSION with SONAME
@@ -162,7 +168,8 @@ if [ -n "$model" ] && [ -f "$model" ]; then pass "model $model"; else fail "no m
 
 strict="-std=c99 -Wall -Wextra -Werror -pedantic"
 
-# c_test NAME SHOW [LIBS...]: compiles tests/c/NAME.c, runs it on the model and
+# c_test NAME SHOW [LIBS...]: compiles tests/c/NAME.c, runs it on the model
+# (as $run_prefix EXE MODEL $run_args, when those are set) and
 # expects its last line to be "N passed, 0 failed". SHOW is "all" to print its
 # whole output, "failures" for only its unindented lines (failures, summary).
 c_test() {
@@ -172,8 +179,9 @@ c_test() {
     # shellcheck disable=SC2086
     if run_logged "compile $name.c ($strict)" "$build/$name.log" \
         "$CC" $strict -O1 -g $cflags "$here/$name.c" -o "$exe" $libs $rpath "$@"; then
-        echo "  running $exe $model"
-        "$exe" "$model" >"$build/$name.out" 2>&1
+        echo "  running ${run_prefix:-}${run_prefix:+ }$exe $model ${run_args:-}"
+        # shellcheck disable=SC2086
+        ${run_prefix:-} "$exe" "$model" ${run_args:-} >"$build/$name.out" 2>&1
         local rc=$?
         if [ "$show" = all ]; then
             sed 's/^/      /' "$build/$name.out"
@@ -221,6 +229,29 @@ fi
 
 step "no allocation per inference (tests/c/test_no_alloc.c)"
 c_test test_no_alloc all
+
+step "non-regular files and non-UTF-8 names (tests/c/test_files.c)"
+c_test test_files failures
+
+step "a host that used every pthread key (tests/c/test_tsd_keys.c)"
+c_test test_tsd_keys failures -lpthread
+
+step "sparse files of 2^40 to 2^63 bytes (tests/c/test_sparse.c)"
+c_test test_sparse all
+
+step "hostile headers: time, peak memory, RLIMIT_AS (tests/c/test_memory.c)"
+c_test test_memory all
+
+step "fork() after and during 2- and 4-thread runs (tests/c/test_fork.c)"
+run_args="$root/tests/corpus/good/alpha_0.0625_res_24.safetensors" c_test test_fork failures -lpthread -lm
+
+step "default thread count follows CPU affinity (tests/c/test_default_threads.c)"
+c_test test_default_threads all
+if command -v taskset >/dev/null; then
+    run_prefix="taskset -c 0" run_args=1 c_test test_default_threads all
+else
+    echo "  (taskset not installed: the taskset -c 0 run skipped)"
+fi
 
 step "example (examples/c/classify.c)"
 classify="$build/classify"

@@ -13,7 +13,8 @@
  * ways, run at several input sizes (same logits both ways, all finite) and
  * classify. Then: a loaded model keeps working, bit for bit, after its file is
  * deleted, truncated or overwritten, and load keeps no file descriptor open;
- * and the I/O errors (missing file, directory, empty path).
+ * and the I/O errors (missing file, directory, /dev/null, a FIFO without a
+ * writer, a sparse file of 2^40 bytes, empty path).
  * The last line of output is "N passed, N failed"; the exit status is 0 only
  * if nothing failed.
  */
@@ -291,6 +292,25 @@ static void check_good(const char *corpus, const char *name) {
         free(a);
         free(b);
     }
+    /* The input_dependent_* models: two inputs give logits that differ
+     * (by more than 0.1), so the checks above can see an inference bug. */
+    if (strncmp(name, "input_dependent", 15) == 0) {
+        size_t n_in = (size_t)info.resolution * info.resolution * 3;
+        float *x = malloc(n_in * sizeof *x), *y = malloc(n_in * sizeof *y);
+        float *a = malloc((size_t)classes * sizeof *a), *b = malloc((size_t)classes * sizeof *b);
+        fill_input(x, n_in, 1);
+        fill_input(y, n_in, 2);
+        float most = 0;
+        if (mobilenet_model_run(from_path, x, 1, info.resolution, info.resolution, a, (size_t)classes) == MOBILENET_OK &&
+            mobilenet_model_run(from_path, y, 1, info.resolution, info.resolution, b, (size_t)classes) == MOBILENET_OK) {
+            for (int i = 0; i < classes; i++) most = fmaxf(most, fabsf(a[i] - b[i]));
+        }
+        check(most > 0.1f, "%s: logits depend on the input (largest difference %g between two inputs)", rel, most);
+        free(x);
+        free(y);
+        free(a);
+        free(b);
+    }
     /* Classify a small odd-sized RGB image with padded rows. */
     int width = 13, height = 20;
     size_t stride = width * 3 + 5;
@@ -408,6 +428,37 @@ static void check_io_errors(const char *corpus) {
     model = sentinel;
     check_failure("directory", mobilenet_model_load(corpus, NULL, &model), model, sentinel, "IO",
                   "not a regular file");
+    model = sentinel;
+    check_failure("character device", mobilenet_model_load("/dev/null", NULL, &model), model, sentinel, "IO",
+                  "is a character device");
+    /* A FIFO with no writer used to block open() forever; a sparse file
+     * whose tensor's byte count overflows was a Swift trap (at 2^60 bytes,
+     * more than ext4 takes: tests/c/test_sparse.c uses tmpfs). Here 2^40
+     * bytes with 8 x (2^40 - 776) bytes claimed. */
+    char dir[] = "/tmp/mobilenet-corpus-io.XXXXXX", special[4096];
+    if (mkdtemp(dir)) {
+        snprintf(special, sizeof special, "%s/fifo", dir);
+        model = sentinel;
+        if (mkfifo(special, 0600) == 0) {
+            check_failure("FIFO without a writer", mobilenet_model_load(special, NULL, &model), model, sentinel,
+                          "IO", "is a FIFO");
+            unlink(special);
+        }
+        snprintf(special, sizeof special, "%s/sparse", dir);
+        const char *header = "{\"t\":{\"dtype\":\"F64\",\"shape\":[1099511627000],\"data_offsets\":[0,8]}}";
+        unsigned char prefix[8] = {0};
+        prefix[0] = (unsigned char)strlen(header);
+        FILE *f = fopen(special, "wb");
+        int made = f && fwrite(prefix, 1, 8, f) == 8 && fputs(header, f) >= 0;
+        if (f && fclose(f) != 0) made = 0;
+        if (made && truncate(special, (off_t)1 << 40) == 0) {
+            model = sentinel;
+            check_failure("sparse file of 2^40 bytes", mobilenet_model_load(special, NULL, &model), model, sentinel,
+                          "FORMAT", "larger than the file");
+        }
+        unlink(special);
+        rmdir(dir);
+    }
     model = sentinel;
     check_failure("empty path", mobilenet_model_load("", NULL, &model), model, sentinel, "INVALID_ARGUMENT",
                   "path");

@@ -117,6 +117,29 @@ def good_files():
         header[name] = {"data_offsets": list(offsets[name]), "shape": list(a.shape), "dtype": "F32"}
     text = json.dumps(header, indent=1, ensure_ascii=True).encode()
     out["reordered_data_pretty_json"] = pack(text, b"".join(reversed(blobs)))
+    # Every number form RFC 8259 allows is accepted: exponents, capital E,
+    # an explicit exponent sign (also inside input_mean), a zero epsilon
+    # written as -0.0.
+    tensors, meta = base(seed=11)
+    meta.update(width_multiplier="1E-2", batchnorm_epsilon="1.0e-3", input_mean="[1275e-1, 127.5E+0, 127.5]")
+    out["metadata_number_forms"] = safetensors_io.dumps(tensors, meta)
+    tensors, meta = base(seed=12)
+    meta["batchnorm_epsilon"] = "-0.0"
+    out["metadata_negative_zero_epsilon"] = safetensors_io.dumps(tensors, meta)
+    # Models whose logits depend on their input: at alpha 0.01 every layer
+    # has 8 channels and random weights wash the input out (logits differ
+    # by < 1e-4 between inputs), so a run or classify check on them could
+    # not see an inference bug. These keep 16..128 (separable, alpha
+    # 0.125) and 8..256 (shallow, alpha 0.25) channels at 32x32, and a
+    # logit scale of 40 (make_random_model's default is 4) puts the input's
+    # effect on the logits near 1; tests/python/test_corpus_onnx.py checks
+    # them against ONNX Runtime.
+    for name, variant, alpha, classes, seed in [("input_dependent_separable_alpha_0.125_res_32", "separable", 0.125, 10, 13),
+                                                ("input_dependent_shallow_alpha_0.25_res_32", "shallow", 0.25, 7, 14)]:
+        tensors = [list(t) for t in make_random_model.random_tensors(variant, alpha, classes, seed, logit_scale=40.0)]
+        meta = make_random_model.metadata(variant, alpha, 32, classes, seed, True, 0.001)
+        meta["source"] = f"tests/corpus/make_corpus.py (random weights, seed {seed}, logit scale 40)"
+        out[name] = safetensors_io.dumps(tensors, meta)
     # Metadata first or last does not matter.
     tensors, meta = base(seed=10)
     header, data = header_of(tensors, None)
@@ -419,6 +442,34 @@ def bad_files():
         ("labels_not_json", "labels", "a b c d e", "labels"),
         ("labels_non_string", "labels", json.dumps(["a", "b", 3, "d", "e"]), "labels"),
         ("label_with_nul", "labels", json.dumps(["a", "b\u0000c", "c", "d", "e"]), "NUL"),
+        # Number text outside RFC 8259's grammar, or values a float cannot
+        # hold as normal numbers. Each is worth the base model's own value
+        # (alpha 0.01 and 1e-310 both give TF-Slim's minimum depth 8; 0x10 =
+        # 16), so a loose parser loads the file instead of rejecting it.
+        ("width_multiplier_nul_junk", "width_multiplier", "0.01\u0000junk", "width_multiplier"),
+        ("width_multiplier_hex", "width_multiplier", "0x1p-7", "width_multiplier"),
+        ("width_multiplier_plus", "width_multiplier", "+0.01", "width_multiplier"),
+        ("width_multiplier_leading_zero", "width_multiplier", "00.01", "width_multiplier"),
+        ("width_multiplier_no_integer_part", "width_multiplier", ".01", "width_multiplier"),
+        ("width_multiplier_trailing_dot", "width_multiplier", "1.e-2", "width_multiplier"),
+        ("width_multiplier_leading_space", "width_multiplier", " 0.01", "width_multiplier"),
+        ("width_multiplier_trailing_space", "width_multiplier", "0.01 ", "width_multiplier"),
+        ("width_multiplier_subnormal_double", "width_multiplier", "1e-310", "width_multiplier"),
+        ("width_multiplier_subnormal_float", "width_multiplier", "1e-40", "width_multiplier"),
+        ("resolution_leading_zero", "resolution", "016", "resolution"),
+        ("resolution_plus", "resolution", "+16", "resolution"),
+        ("resolution_nul_junk", "resolution", "16\u0000junk", "resolution"),
+        ("resolution_hex", "resolution", "0x10", "resolution"),
+        ("resolution_exponent", "resolution", "16e0", "resolution"),
+        ("resolution_trailing_space", "resolution", "16 ", "resolution"),
+        ("num_classes_leading_zero", "num_classes", "05", "num_classes"),
+        ("num_classes_plus", "num_classes", "+5", "num_classes"),
+        ("epsilon_plus", "batchnorm_epsilon", "+0.001", "batchnorm_epsilon"),
+        ("epsilon_hex", "batchnorm_epsilon", "0x1.0624dd2f1a9fcp-10", "batchnorm_epsilon"),
+        ("epsilon_nul_junk", "batchnorm_epsilon", "0.001\u0000junk", "batchnorm_epsilon"),
+        ("epsilon_subnormal", "batchnorm_epsilon", "1e-310", "batchnorm_epsilon"),
+        ("input_scale_subnormal_float", "input_scale", "[1e-40, 0.00784313725490196, 0.00784313725490196]",
+         "input_scale"),
     ]:
         add("format", kind, substring, edited(meta_set(key, value)))
     return out

@@ -2,6 +2,8 @@
 # Builds the libFuzzer targets into .build-fuzz/ (gitignored):
 #   .build-fuzz/fuzz_load   model files -> mobilenet_model_load_memory
 #   .build-fuzz/fuzz_args   hostile arguments to every C ABI function
+#   .build-fuzz/fuzz_load_path  model files -> mobilenet_model_load, with a
+#                           fuzzed (sparse) file size up to 2^63 - 1
 # from the library's own sources, compiled with swiftc directly:
 #   Sources/Core/Kernels            -> module MobileNetKernels (-Ounchecked, as in Package.swift)
 #   Sources/Core/MobileNet          -> module MobileNet (-O, checked)
@@ -59,7 +61,7 @@ if [ "${1:-}" = --force ] || [ ! -f "$out/obj/stamp" ] || [ "$(cat "$out/obj/sta
     echo "$stamp" > "$out/obj/stamp"
 fi
 
-for target in load args; do
+for target in load args load_path; do
     echo "== fuzz build: fuzz_$target"
     "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name "Fuzz_$target" -O -I Sources/CABI/CMobileNetHeader \
         "tests/fuzz/fuzz_$target.swift" tests/fuzz/FuzzSupport.swift \
@@ -77,4 +79,4 @@ if [ ! -f "$out/fuzz_args_small_model.safetensors" ]; then
     python3 tools/make_random_model.py --alpha 0.01 --resolution 16 --num-classes 7 --labels --seed 12 \
         -o "$out/fuzz_args_small_model.safetensors"
 fi
-echo "fuzz targets in $out: fuzz_load fuzz_args"
+echo "fuzz targets in $out: fuzz_load fuzz_args fuzz_load_path"

@@ -3,6 +3,7 @@
 # (default 30), one after the other (the machine may have few cores):
 #   fuzz_load  seeded with tests/corpus/{good,bad} (plus .build-fuzz/corpus/load), dictionary tests/fuzz/load.dict
 #   fuzz_args  from what earlier local runs found in .build-fuzz/corpus (none in CI)
+#   fuzz_load_path  the corpus as files with a fuzzed sparse size (up to 2^63 - 1)
 # Prints each target's executions and executions per second. Exits non-zero
 # if a target crashed, leaked, timed out or broke an invariant; the input is
 # then in .build-fuzz/artifacts/ and the command to replay it is printed.
@@ -16,7 +17,7 @@ cd "$root"
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load args)
+[ ${#targets[@]} -gt 0 ] || targets=(load args load_path)
 out=${BUILD_DIR:-$root/.build-fuzz}
 export BUILD_DIR=$out
 
@@ -45,6 +46,33 @@ for target in "${targets[@]}"; do
         load) flags+=(-dict=tests/fuzz/load.dict -max_len=131072)
               seeds=(tests/corpus/good tests/corpus/bad) ;;
         args) flags+=(-max_len=512) ;;
+        load_path)
+            # The corpus files with a size word in front: as they are, with
+            # 3 zero bytes appended, and as sparse files of 2^40, 2^60 and
+            # 2^63 - 1 bytes (see fuzz_load_path.swift).
+            seed_dir="$out/seeds/load_path"
+            mkdir -p "$seed_dir"
+            if [ -z "$(ls -A "$seed_dir")" ]; then
+                python3 - "$seed_dir" tests/corpus/good tests/corpus/bad <<'PY'
+import os, struct, sys
+out, *dirs = sys.argv[1:]
+words = [0, 3, (1 << 63) | (1 << 40), (1 << 63) | (1 << 60), (1 << 64) - 1]
+for d in dirs:
+    for name in sorted(os.listdir(d)):
+        blob = open(os.path.join(d, name), "rb").read()
+        if len(blob) > 131072 - 8:
+            continue
+        for i, w in enumerate(words):
+            open(os.path.join(out, f"{i}_{name}"), "wb").write(struct.pack("<Q", w) + blob)
+# The overflow the target was made for: a tensor of 2^60 - 300 F64 elements
+# in a sparse file of 2^60 bytes (count x 8 overflowed: SIGILL).
+header = b'{"t":{"dtype":"F64","shape":[%d],"data_offsets":[0,8]}}' % ((1 << 60) - 300)
+open(os.path.join(out, "sparse_f64_overflow"), "wb").write(
+    struct.pack("<Q", (1 << 63) | (1 << 60)) + struct.pack("<Q", len(header)) + header)
+PY
+            fi
+            flags+=(-dict=tests/fuzz/load.dict -max_len=131080)
+            seeds=("$seed_dir") ;;
         *) echo "unknown target $target"; exit 2 ;;
     esac
     log="$out/fuzz_$target.log"

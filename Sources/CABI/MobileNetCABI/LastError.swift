@@ -9,27 +9,43 @@ import MobileNet
 /// The calling thread's last error message (mobilenet_last_error): a malloc'd
 /// C string per thread in a pthread key, freed when replaced or when the
 /// thread exits.
+///
+/// The key is ours only if pthread_key_create succeeded: a host that used
+/// every key (PTHREAD_KEYS_MAX, 1024 on glibc) gets the static `unavailable`
+/// message instead, and the library never reads, writes or frees a key it
+/// did not create (key 0 would be the host's). The same static text stands
+/// in when strdup fails; it is never freed.
 enum LastError {
-    private static let key: pthread_key_t = {
+    private static let key: pthread_key_t? = {
         var key = pthread_key_t()
-        pthread_key_create(&key) { free($0) }
-        return key
+        let result = pthread_key_create(&key) { value in
+            if let value, value != LastError.unavailableRaw { free(value) }
+        }
+        return result == 0 ? key : nil
     }()
 
+    static let unavailable = cString(
+        "error message unavailable (no per-thread storage: the process has no free pthread key, or memory ran out); the returned status says what failed")
+    private static var unavailableRaw: UnsafeMutableRawPointer { UnsafeMutableRawPointer(mutating: unavailable) }
+
     static func set(_ message: String) {
+        guard let key else { return }
         let old = pthread_getspecific(key)
-        pthread_setspecific(key, strdup(message))
-        free(old)
+        let copy = strdup(message).map { UnsafeMutableRawPointer($0) } ?? unavailableRaw
+        pthread_setspecific(key, copy)
+        if let old, old != unavailableRaw { free(old) }
     }
 
     static func clear() {
+        guard let key else { return }
         if let old = pthread_getspecific(key) {
             pthread_setspecific(key, nil)
-            free(old)
+            if old != unavailableRaw { free(old) }
         }
     }
 
     static var current: UnsafePointer<CChar> {
+        guard let key else { return unavailable }
         if let message = pthread_getspecific(key) {
             return UnsafePointer(message.assumingMemoryBound(to: CChar.self))
         }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CMobileNetHeader
 import MobileNet
 import MobileNetKernelInterface
@@ -51,8 +56,8 @@ func loadOptions(_ options: UnsafePointer<mobilenet_options>?) throws -> LoadOpt
                        maxTier: try ISATier.from(caller.max_isa))
 }
 
-func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) {
-    out.pointee = ModelHandle(model: model).opaque
+func store(_ model: Model, into out: UnsafeMutablePointer<OpaquePointer?>) throws {
+    out.pointee = try ModelHandle(model: model).opaque
 }
 
 @_cdecl("mobilenet_model_load")
@@ -63,7 +68,10 @@ public func mobilenet_model_load(_ path: UnsafePointer<CChar>?, _ options: Unsaf
         guard let outModel else { throw invalidArgument("out_model is NULL") }
         let options = try loadOptions(options)
         guard path.pointee != 0 else { throw invalidArgument("path is empty") }
-        store(try Model(path: String(cString: path), options: options), into: outModel)
+        // The name's bytes as given, NUL included: String(cString:) would
+        // replace invalid UTF-8 with U+FFFD and open a different file.
+        let bytes = Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))
+        try store(Model(pathBytes: bytes, options: options), into: outModel)
     }
 }
 
@@ -76,7 +84,7 @@ public func mobilenet_model_load_memory(_ data: UnsafeRawPointer?, _ size: Int,
         guard let outModel else { throw invalidArgument("out_model is NULL") }
         guard size > 0 else { throw MobileNetError(.format, "the model data is empty (size 0)") }
         let options = try loadOptions(options)
-        store(try Model(bytes: UnsafeRawBufferPointer(start: data, count: size), options: options), into: outModel)
+        try store(Model(bytes: UnsafeRawBufferPointer(start: data, count: size), options: options), into: outModel)
     }
 }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CMobileNetHeader
 import MobileNet
 
@@ -8,12 +13,22 @@ final class ModelHandle {
     private let labelBytes: UnsafeMutableBufferPointer<CChar>?
     private let labelOffsets: [Int]
 
-    init(model: Model) {
+    /// The label bytes come from malloc: they may be as large as the model
+    /// header (64 MiB), and Swift's allocator aborts the host on failure.
+    init(model: Model) throws {
         self.model = model
         if let labels = model.labels {
-            let total = labels.reduce(0) { $0 + $1.utf8.count + 1 }
-            let bytes = UnsafeMutableBufferPointer<CChar>.allocate(capacity: total)
+            var total = 0
+            for label in labels {
+                // Each label is shorter than the 64 MiB header: no overflow.
+                total += label.utf8.count + 1
+            }
+            guard let raw = malloc(max(total, 1)) else {
+                throw MobileNetError(.outOfMemory, "cannot allocate \(total) bytes for the labels")
+            }
+            let bytes = UnsafeMutableBufferPointer(start: raw.assumingMemoryBound(to: CChar.self), count: total)
             var offsets: [Int] = []
+            offsets.reserveCapacity(labels.count)  // at most Architecture.maxClasses = 100,000
             var cursor = 0
             for label in labels {
                 offsets.append(cursor)
@@ -32,7 +47,7 @@ final class ModelHandle {
         }
     }
 
-    deinit { labelBytes?.deallocate() }
+    deinit { free(labelBytes?.baseAddress) }
 
     func label(_ index: Int) -> UnsafePointer<CChar>? {
         guard let base = labelBytes?.baseAddress, labelOffsets.indices.contains(index) else { return nil }

@@ -52,9 +52,9 @@ public final class Model {
     public var kernelTier: ISATier { network.kernels.tier }
 
     /// Loads a safetensors model file (read, not mapped; see ByteSource).
-    public convenience init(path: String, options: LoadOptions = LoadOptions()) throws {
+    public convenience init(pathBytes path: [CChar], options: LoadOptions = LoadOptions()) throws {
         try options.validate()
-        try self.init(source: try FileByteSource(path: path), options: options)
+        try self.init(source: try FileByteSource(pathBytes: path), options: options)
     }
 
     /// Loads a model from the bytes of a safetensors file; they are not retained.

@@ -11,6 +11,7 @@ final class AlignedBuffer {
     let count: Int
 
     init(count: Int, zeroed: Bool = true) throws {
+        guard count >= 0 else { throw MobileNetError(.internal, "buffer of \(count) floats") }
         let (bytes, overflow) = max(count, 1).multipliedReportingOverflow(by: MemoryLayout<Float>.stride)
         guard !overflow else { throw MobileNetError(.outOfMemory, "buffer of \(count) floats is too large") }
         var raw: UnsafeMutableRawPointer?

@@ -14,13 +14,25 @@ import Darwin
 /// or timing. If the pool is busy with another caller's job, the parts run
 /// inline on the calling thread, so concurrent callers never wait for each
 /// other or deadlock.
+///
+/// After fork() the child has none of the workers: a pool inherited that
+/// way runs every job inline and, when freed, neither signals nor joins
+/// threads that do not exist (which crashed children freeing a 4-thread
+/// model). Pools created in the child start their own workers.
 final class ThreadPool {
     let threadCount: Int
     private let state: PoolState
-    private let dispatchLock = PThreadMutex()
+    private let dispatchLock = PThreadMutex(level: 0)
     private var threads: [pthread_t] = []
+    /// ForkGuard.generation when the workers were started.
+    private let generation = ForkGuard.generation.load(ordering: .acquiring)
 
-    static var onlineCores: Int { max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1) }
+    /// The CPUs this process may run on (affinity, cgroup quota; see
+    /// AvailableCPUs): the default thread count.
+    static var onlineCores: Int { AvailableCPUs.count() }
+
+    /// Whether this pool came into a forked child from its parent.
+    var isInheritedByFork: Bool { ForkGuard.generation.load(ordering: .relaxed) != generation }
 
     init(threadCount: Int) throws {
         self.threadCount = max(threadCount, 1)
@@ -47,6 +59,12 @@ final class ThreadPool {
     deinit { stop() }
 
     private func stop() {
+        if isInheritedByFork {
+            // The workers (and their references to `state`) stayed in the
+            // parent: the state is left allocated, nothing waits for them.
+            threads.removeAll()
+            return
+        }
         state.requestShutdown()
         for thread in threads { pthread_join(thread, nil) }
         threads.removeAll()
@@ -62,7 +80,7 @@ final class ThreadPool {
     /// in an existential small enough to be stored inline, allocates nothing.
     func parallel<Job: PartRunner>(_ job: Job) {
         let parts = job.parts
-        if threadCount == 1 || parts <= 1 || !dispatchLock.tryLock() {
+        if threadCount == 1 || parts <= 1 || isInheritedByFork || !dispatchLock.tryLock() {
             for part in 0..<parts { job.run(part: part, slot: 0) }
             return
         }
@@ -117,7 +135,7 @@ private final class PoolState {
         }
     }
 
-    private let mutex = PThreadMutex()
+    private let mutex = PThreadMutex(level: 2)
     private let wake = PThreadCondition()
     private let done = PThreadCondition()
     /// generation << generationShift | closed | active workers. Starts closed.

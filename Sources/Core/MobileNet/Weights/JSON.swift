@@ -44,9 +44,15 @@ public enum JSONValue: Equatable {
 
 public struct JSONParser {
     static let maxDepth = 64
+    /// Values per document. The largest a model needs is `labels`: 100,001
+    /// values for Architecture.maxClasses = 100,000; a header has about
+    /// 1,500. Without a bound, a 64 MiB header of `[0,0,...]` (32 million
+    /// values of 32 bytes each, plus array growth) peaked at 1.15 GB.
+    static let maxValues = 1 << 18
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
+    private var values = 0
     private let context: String
 
     /// Parses one JSON document; `context` names it in error messages.
@@ -98,6 +104,8 @@ public struct JSONParser {
 
     private mutating func parseValue(depth: Int) throws -> JSONValue {
         guard depth < JSONParser.maxDepth else { throw error("nested deeper than \(JSONParser.maxDepth)") }
+        values += 1
+        guard values <= JSONParser.maxValues else { throw error("more than \(JSONParser.maxValues) values") }
         guard let byte = peek() else { throw error("unexpected end of input") }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
@@ -126,6 +134,12 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
+            try JSONParser.ensureRoom(&members, "an object")
+            if keys.count == keys.capacity, keys.count >= 64 {
+                // The set's storage doubles too: a String and a bit per slot.
+                try AllocationProbe.ensure(bytes: 2 * keys.capacity * (MemoryLayout<String>.stride + 1),
+                                           for: "the keys of an object of \(keys.count)")
+            }
             if !keys.insert(key).inserted { throw error("duplicate key \"\(key)\"") }
             members.append((key, value))
             skipWhitespace()
@@ -143,13 +157,25 @@ public struct JSONParser {
         if peek() == UInt8(ascii: "]") { index += 1; return .array(elements) }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth + 1))
+            let element = try parseValue(depth: depth + 1)
+            try JSONParser.ensureRoom(&elements, "an array")
+            elements.append(element)
             skipWhitespace()
             guard let next = peek() else { throw error("unterminated array") }
             index += 1
             if next == UInt8(ascii: "]") { return .array(elements) }
             guard next == UInt8(ascii: ",") else { throw error("expected ',' or ']'") }
         }
+    }
+
+    /// Before an append that would grow `array`: the doubled storage is
+    /// probed (AllocationProbe), so growth cannot abort the host. 2^18
+    /// values of 32 bytes make 8 MiB, which failed under RLIMIT_AS.
+    private static func ensureRoom<T>(_ array: inout [T], _ what: String) throws {
+        guard array.count == array.capacity, array.count >= 64 else { return }
+        let (bytes, overflow) = (2 * array.capacity).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard !overflow else { throw MobileNetError(.outOfMemory, "\(what) is too large") }
+        try AllocationProbe.ensure(bytes: bytes, for: "\(what) of \(array.count) JSON values")
     }
 
     private mutating func parseHex4() throws -> UInt32 {
@@ -172,7 +198,31 @@ public struct JSONParser {
 
     private mutating func parseString() throws -> String {
         index += 1  // opening quote
+        // Most strings have no escape: made straight from the input bytes,
+        // with no growing copy (which doubles the peak for a long string).
+        var end = index
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+              bytes[end] >= 0x20 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            try AllocationProbe.ensure(bytes: end - index, for: "a string in the \(context)")
+            let slice = UnsafeBufferPointer(rebasing: bytes[index..<end])
+            guard let s = String(validating: slice, as: UTF8.self) else { throw error("string is not valid UTF-8") }
+            index = end + 1
+            return s
+        }
+        // Escaped: the decoded bytes are no more than the raw ones up to the
+        // closing quote; room for them and the String made of them is
+        // probed, then reserved, so the array never grows.
+        var raw = end
+        while raw < bytes.count, bytes[raw] != UInt8(ascii: "\"") {
+            raw += bytes[raw] == UInt8(ascii: "\\") ? 2 : 1
+        }
+        let bound = min(raw, bytes.count) - index
+        try AllocationProbe.ensure(bytes: 2 * bound, for: "a string in the \(context)")
         var utf8: [UInt8] = []
+        utf8.reserveCapacity(bound)
         while true {
             guard index < bytes.count else { throw error("unterminated string") }
             let c = bytes[index]

@@ -20,15 +20,16 @@ public struct ModelMetadata: Sendable {
         }
         func number(_ key: String) throws -> Double {
             let text = try required(key)
-            guard let value = Double(text), value.isFinite else {
-                throw MobileNetError.format("metadata '\(key)' is '\(text)', not a finite number")
+            guard let value = NumberText.decimal(text) else {
+                throw MobileNetError.format(
+                    "metadata '\(key)' is '\(NumberText.quoted(text))', not a finite number (in JSON's number form, zero or a normal float)")
             }
             return value
         }
         func integer(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
             let text = try required(key)
-            guard let value = Int(text), range.contains(value) else {
-                throw MobileNetError.format("metadata '\(key)' is '\(text)', not an integer in \(range)")
+            guard let value = NumberText.integer(text), range.contains(value) else {
+                throw MobileNetError.format("metadata '\(key)' is '\(NumberText.quoted(text))', not an integer in \(range)")
             }
             return value
         }
@@ -38,8 +39,10 @@ public struct ModelMetadata: Sendable {
                 throw MobileNetError.format("metadata '\(key)' is not a JSON array of 3 numbers")
             }
             return try items.map { item in
-                guard case let .number(v, _) = item, v.isFinite, abs(v) < 1e6 else {
-                    throw MobileNetError.format("metadata '\(key)' holds a value that is not a finite number")
+                // The JSON parser already holds numbers to RFC 8259's grammar.
+                guard case let .number(v, _) = item, v.isFinite, abs(v) < 1e6, v == 0 || Float(v).isNormal else {
+                    throw MobileNetError.format(
+                        "metadata '\(key)' holds a value that is not a finite number, zero or normal, below 1e6")
                 }
                 return Float(v)
             }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The parsed and checked header of a safetensors file: 8-byte little-endian
 /// header length, a JSON object naming each tensor's dtype, shape and byte
 /// range, then the data. Everything is validated here before any tensor byte
@@ -38,17 +44,19 @@ struct SafeTensorsHeader {
             throw MobileNetError.format("safetensors header length \(length) exceeds the \(maxHeaderBytes)-byte limit")
         }
         let headerCount = Int(length)
-        let headerBytes = UnsafeMutableRawBufferPointer.allocate(byteCount: headerCount, alignment: 1)
-        defer { headerBytes.deallocate() }
-        try source.read(offset: 8, count: headerCount, into: headerBytes.baseAddress!)
-        let json = try JSONParser.parse(UnsafeBufferPointer(headerBytes.bindMemory(to: UInt8.self)),
-                                        context: "safetensors header")
+        let json = try source.withBytes(offset: 8, count: headerCount) {
+            try JSONParser.parse($0, context: "safetensors header")
+        }
         return try SafeTensorsHeader(json: json, dataStart: 8 + headerCount, fileSize: source.size)
     }
 
     init(json: JSONValue, dataStart: Int, fileSize: Int) throws {
         guard case let .object(members) = json else {
             throw MobileNetError.format("the safetensors header is \(json.kindName), not an object")
+        }
+        // dataStart = 8 + header length <= fileSize (checked by read(from:)).
+        guard dataStart >= 0, dataStart <= fileSize else {
+            throw MobileNetError(.internal, "data start \(dataStart) outside the \(fileSize)-byte file")
         }
         let dataSize = fileSize - dataStart
         var metadata: [String: String] = [:]
@@ -127,10 +135,17 @@ struct SafeTensorsHeader {
             throw MobileNetError.format(
                 "tensor '\(name)' has data_offsets [\(begin), \(end)] outside the \(dataSize)-byte data section")
         }
-        guard end - begin == count * elementSize else {
-            throw MobileNetError.format(
-                "tensor '\(name)' spans \(end - begin) bytes but its shape \(shape) of \(dtype) needs \(count * elementSize)")
+        // count <= dataSize, but dataSize can be near Int.max (a sparse file
+        // of 2^60 bytes): the byte count must be checked too.
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, bytes <= dataSize else {
+            throw MobileNetError.format("tensor '\(name)' has a shape \(shape) of \(dtype) larger than the file")
         }
+        guard end - begin == bytes else {
+            throw MobileNetError.format(
+                "tensor '\(name)' spans \(end - begin) bytes but its shape \(shape) of \(dtype) needs \(bytes)")
+        }
+        // end <= dataSize, so dataStart + end <= fileSize: no overflow.
         return Entry(name: name, dtype: dtype, shape: shape, begin: dataStart + begin, end: dataStart + end)
     }
 

@@ -1,0 +1,42 @@
+import XCTest
+@testable import MobileNet
+
+final class JSONLimitsTests: XCTestCase {
+    func testValueCountIsBounded() throws {
+        let atLimit = "[" + Array(repeating: "0", count: JSONParser.maxValues - 1).joined(separator: ",") + "]"
+        XCTAssertNoThrow(try JSONParser.parse(atLimit, context: "test"))
+        let over = "[" + Array(repeating: "0", count: JSONParser.maxValues).joined(separator: ",") + "]"
+        XCTAssertThrowsError(try JSONParser.parse(over, context: "test")) { error in
+            XCTAssertEqual((error as? MobileNetError)?.kind, .format)
+            XCTAssertTrue((error as? MobileNetError)?.message.contains("more than") ?? false)
+        }
+    }
+
+    /// 100,000 labels (Architecture.maxClasses) fit under the bound.
+    func testLargestLabelsArrayFits() throws {
+        let labels = "[" + (0..<Architecture.maxClasses).map { "\"class \($0)\"" }.joined(separator: ",") + "]"
+        guard case let .array(items) = try JSONParser.parse(labels, context: "labels") else {
+            return XCTFail("not an array")
+        }
+        XCTAssertEqual(items.count, Architecture.maxClasses)
+    }
+
+    /// The 64 MiB `[0,0,...]` header of issue 10 (4.5 s and 1.15 GB before
+    /// the bound): rejected in well under a second.
+    func testHugeArrayRejectedQuickly() {
+        var bytes = [UInt8](repeating: UInt8(ascii: ","), count: 64 << 20)
+        for i in stride(from: 1, to: bytes.count, by: 2) { bytes[i] = UInt8(ascii: "0") }
+        bytes[0] = UInt8(ascii: "[")
+        bytes[bytes.count - 1] = UInt8(ascii: "]")
+        let start = ContinuousClock.now
+        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try JSONParser.parse($0, context: "header") })
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
+    }
+
+    func testStringsWithAndWithoutEscapes() throws {
+        XCTAssertEqual(try JSONParser.parse(#""plain é""#, context: "t"), .string("plain é"))
+        XCTAssertEqual(try JSONParser.parse(#""a\nb\u00e9""#, context: "t"), .string("a\nbé"))
+        XCTAssertThrowsError(try JSONParser.parse("\"a\u{1}b\"", context: "t"))
+        XCTAssertThrowsError(try JSONParser.parse("\"abc", context: "t"))
+    }
+}
