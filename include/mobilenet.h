@@ -25,6 +25,14 @@
  *            any function on the same model at the same time, except
  *            mobilenet_model_free, which must not race with other calls on
  *            that model. Functions without a model are thread-safe.
+ *  fork().   A process may fork() at any time, from any thread, even while
+ *            other threads are inside the library: fork() waits for runs in
+ *            progress to finish the layer they are splitting (pthread_atfork
+ *            handlers). In the child, models loaded before the fork work and
+ *            give the same results, on the calling thread only (their worker
+ *            threads stayed in the parent), and mobilenet_model_free releases
+ *            them without waiting for workers. Models loaded in the child
+ *            start their own worker threads.
  *  Memory.   The library never retains or frees memory it did not
  *            allocate. The model file is read completely during load; the
  *            model does not depend on the file (or, for
@@ -114,7 +122,10 @@ MOBILENET_API const char *mobilenet_status_string(mobilenet_status status);
  * status-returning function, or "" if its most recent such call succeeded.
  * Thread-local: other threads' calls do not change it. Never NULL. The
  * pointer stays valid until the calling thread's next call into the library
- * or until the thread exits; copy it if you need it longer. */
+ * or until the thread exits; copy it if you need it longer. If the process
+ * has no free pthread key (the host created PTHREAD_KEYS_MAX) or memory runs
+ * out, it is a fixed static text saying the message is unavailable; the
+ * status still says what failed. */
 MOBILENET_API const char *mobilenet_last_error(void);
 
 /* ------------------------------------------------------------------------ */
@@ -157,7 +168,10 @@ typedef struct mobilenet_options {
      * mobilenet_options_init. Any size from the first released one on is
      * accepted (see Growth above). */
     size_t struct_size;
-    /* Worker threads one inference may use: 0 = one per online CPU core,
+    /* Worker threads one inference may use: 0 = one per CPU the process may
+     * use (the least of the online CPUs, the affinity mask (taskset,
+     * sched_setaffinity) and the cgroup CPU quota (cpu.max, or
+     * cpu.cfs_quota_us / cpu.cfs_period_us), rounded up, at most 64);
      * otherwise 1..256. Results are bit-identical whatever the count.
      * One image's layers are split across the threads; a batch of at least
      * num_threads images instead gives each thread whole images (faster,
@@ -202,7 +216,10 @@ MOBILENET_API void mobilenet_options_init(mobilenet_options *options);
 typedef struct mobilenet_model mobilenet_model;
 
 /* Loads a model from a safetensors file (see README: "Weights format").
- * path: NUL-terminated file name, not retained. options: NULL for defaults.
+ * path: NUL-terminated file name, passed to open() byte for byte (it need
+ * not be UTF-8), not retained. Only a regular file (or a symlink to one) is
+ * accepted: a directory, FIFO, socket or device is MOBILENET_ERROR_IO at
+ * once, without blocking. options: NULL for defaults.
  * On success stores a new model in *out_model, which the caller must release
  * with mobilenet_model_free. The whole file is read and validated (header,
  * shapes against the width multiplier and class count, offsets, finiteness

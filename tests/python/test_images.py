@@ -401,8 +401,6 @@ def test_classify_non_utf8_image_name(model, tmp_path):
     assert model.classify([path], top_k=5) == [expected]
 
 
-@pytest.mark.xfail(strict=False, reason="needs the C-side fix (the library re-encodes "
-                                        "invalid UTF-8 in the path before open())")
 def test_load_non_utf8_model_name(tmp_path, random_model):
     source = random_model("separable", 0.25, 32, 3)
     path = os.path.join(os.fsencode(tmp_path), NON_UTF8 + b".safetensors")
