@@ -43,8 +43,9 @@
  *            and info structs gain fields only at their end, and struct_size
  *            tells the library which fields a caller knows. Any struct_size
  *            from the first released size (noted at each struct) up to the
- *            current sizeof is accepted: fields the caller does not know take
- *            their defaults on input and are not written on output. Enum
+ *            current sizeof is accepted: fields the caller does not know
+ *            (or whose bytes its size covers only in part) take their
+ *            defaults on input, and nothing past struct_size is written. Enum
  *            values never change meaning; new ones are added.
  *
  * The header is C99 and C++ clean.

@@ -162,12 +162,26 @@ summarize_valgrind() {
 build_sanitized_lib() {
     local kind=$1 dir=$2
     mkdir -p "$dir"
-    local common=(-swift-version 5 -parse-as-library -wmo -g -sanitize="$kind" -I "$dir")
-    local cpu=()
-    [ "$(uname -m)" = x86_64 ] && [ "${MOBILENET_PORTABLE:-0}" != 1 ] && cpu=(-target-cpu haswell)
-    swiftc "${common[@]}" -module-name MobileNetKernels -Ounchecked -enforce-exclusivity=unchecked "${cpu[@]}" \
-        -emit-module -emit-module-path "$dir/MobileNetKernels.swiftmodule" \
-        -c Sources/Core/Kernels/*.swift -o "$dir/MobileNetKernels.o" &&
+    local common=(-swift-version 5 -parse-as-library -wmo -g -sanitize="$kind" -I "$dir"
+                  -I Sources/Core/Kernels/CPUFeatures)
+    # One module per kernel tier, as Package.swift builds them: NAME FOLDER TARGET-CPU FMA.
+    local tiers=("MobileNetF32Generic Generic - no")
+    [ "$(uname -m)" = x86_64 ] || tiers=("MobileNetF32Generic Generic - yes")
+    [ "$(uname -m)" = x86_64 ] && tiers+=("MobileNetF32AVX2 AVX2 haswell yes" "MobileNetF32AVX512 AVX512 cascadelake yes")
+    local objects=("$dir/MobileNetKernelInterface.o") tier name folder cpu fma flags
+    swiftc "${common[@]}" -module-name MobileNetKernelInterface -O \
+        -emit-module -emit-module-path "$dir/MobileNetKernelInterface.swiftmodule" \
+        -c Sources/Core/Kernels/Interface/*.swift -o "$dir/MobileNetKernelInterface.o" || return 1
+    for tier in "${tiers[@]}"; do
+        read -r name folder cpu fma <<< "$tier"
+        flags=()
+        [ "$cpu" != - ] && flags+=(-target-cpu "$cpu")
+        [ "$fma" = yes ] && flags+=(-D MOBILENET_FMA)
+        swiftc "${common[@]}" -module-name "$name" -Ounchecked -enforce-exclusivity=unchecked "${flags[@]}" \
+            -emit-module -emit-module-path "$dir/$name.swiftmodule" \
+            -c Sources/Core/Kernels/F32/"$folder"/*.swift -o "$dir/$name.o" || return 1
+        objects+=("$dir/$name.o")
+    done
     swiftc "${common[@]}" -module-name MobileNet -O \
         -emit-module -emit-module-path "$dir/MobileNet.swiftmodule" \
         -c $(find Sources/Core/MobileNet -name '*.swift' | sort) -o "$dir/MobileNet.o" &&
@@ -175,7 +189,7 @@ build_sanitized_lib() {
         -emit-module -emit-module-path "$dir/MobileNetCABI.swiftmodule" \
         -c Sources/CABI/MobileNetCABI/*.swift -o "$dir/MobileNetCABI.o" &&
     swiftc -sanitize="$kind" -emit-library -o "$dir/libmobilenet.so" \
-        "$dir/MobileNetKernels.o" "$dir/MobileNet.o" "$dir/MobileNetCABI.o" \
+        "${objects[@]}" "$dir/MobileNet.o" "$dir/MobileNetCABI.o" \
         -Xlinker --version-script=Sources/CABI/libmobilenet.map
 }
 

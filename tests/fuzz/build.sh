@@ -5,7 +5,9 @@
 #   .build-fuzz/fuzz_load_path  model files -> mobilenet_model_load, with a
 #                           fuzzed (sparse) file size up to 2^63 - 1
 # from the library's own sources, compiled with swiftc directly:
-#   Sources/Core/Kernels            -> module MobileNetKernels (-Ounchecked, as in Package.swift)
+#   Sources/Core/Kernels/Interface  -> module MobileNetKernelInterface
+#   Sources/Core/Kernels/F32/<tier> -> modules MobileNetF32Generic, MobileNetF32AVX2 (haswell),
+#                                      MobileNetF32AVX512 (cascadelake) (-Ounchecked, as in Package.swift)
 #   Sources/Core/MobileNet          -> module MobileNet (-O, checked)
 #   Sources/CABI/MobileNetCABI      -> module MobileNetCABI (imports the header via CMobileNetHeader)
 # all with -sanitize=fuzzer,address (coverage + AddressSanitizer), then each
@@ -16,7 +18,6 @@
 #   tests/fuzz/build.sh [--force]
 # Environment: SWIFTC (default swiftc), BUILD_DIR (default .build-fuzz),
 # SANITIZE (default fuzzer,address), SANITIZE_KERNELS (default address),
-# MOBILENET_PORTABLE=1 (no -target-cpu).
 # The library objects are rebuilt only when its sources or the flags change.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,32 +27,45 @@ out=${BUILD_DIR:-$root/.build-fuzz}
 sanitize=${SANITIZE:-fuzzer,address}
 mkdir -p "$out/obj"
 
-target_cpu=()
-if [ "$(uname -m)" = x86_64 ] && [ "${MOBILENET_PORTABLE:-0}" != 1 ]; then
-    target_cpu=(-target-cpu haswell)
+# Tier modules: NAME FOLDER TARGET-CPU FMA (as in Package.swift).
+if [ "$(uname -m)" = x86_64 ]; then
+    tiers=("MobileNetF32Generic Generic - no" "MobileNetF32AVX2 AVX2 haswell yes"
+           "MobileNetF32AVX512 AVX512 cascadelake yes")
+else
+    tiers=("MobileNetF32Generic Generic - yes")
 fi
 # The kernels get AddressSanitizer but no coverage instrumentation: their
 # branches depend on sizes only, and tracing comparisons in their inner loops
 # would cost more executions per second than it finds.
 kernel_sanitize=${SANITIZE_KERNELS:-address}
-common=(-swift-version 5 -parse-as-library -wmo -g -I "$out/obj")
+common=(-swift-version 5 -parse-as-library -wmo -g -I "$out/obj" -I Sources/Core/Kernels/CPUFeatures)
 
-mapfile -t kernels < <(find Sources/Core/Kernels -name '*.swift' | sort)
+mapfile -t kernels < <(find -L Sources/Core/Kernels -name '*.swift' | sort)
 mapfile -t core < <(find Sources/Core/MobileNet -name '*.swift' | sort)
 mapfile -t cabi < <(find Sources/CABI/MobileNetCABI -name '*.swift' | sort)
 
 # Rebuild the library objects when a source, the header or a flag changed.
 stamp=$(cat "${kernels[@]}" "${core[@]}" "${cabi[@]}" include/mobilenet.h \
             Sources/CABI/CMobileNetHeader/module.modulemap | sha256sum | cut -c1-16)
-stamp="$stamp $sanitize ${SANITIZE_KERNELS:-address} ${target_cpu[*]:-} $($swiftc --version 2>&1 | head -1)"
+stamp="$stamp $sanitize ${SANITIZE_KERNELS:-address} ${tiers[*]} $($swiftc --version 2>&1 | head -1)"
 if [ "${1:-}" = --force ] || [ ! -f "$out/obj/stamp" ] || [ "$(cat "$out/obj/stamp")" != "$stamp" ]; then
     rm -f "$out/obj/stamp"
-    echo "== fuzz build: MobileNetKernels (-Ounchecked)"
-    "$swiftc" "${common[@]}" -sanitize="$kernel_sanitize" -module-name MobileNetKernels -Ounchecked -enforce-exclusivity=unchecked \
-        "${target_cpu[@]}" -emit-module -emit-module-path "$out/obj/MobileNetKernels.swiftmodule" \
-        -c "${kernels[@]}" -o "$out/obj/MobileNetKernels.o"
+    echo "== fuzz build: MobileNetKernelInterface"
+    "$swiftc" "${common[@]}" -sanitize="$kernel_sanitize" -module-name MobileNetKernelInterface -O \
+        -emit-module -emit-module-path "$out/obj/MobileNetKernelInterface.swiftmodule" \
+        -c Sources/Core/Kernels/Interface/*.swift -o "$out/obj/MobileNetKernelInterface.o"
+    for tier in "${tiers[@]}"; do
+        read -r name folder cpu fma <<< "$tier"
+        flags=()
+        [ "$cpu" != - ] && flags+=(-target-cpu "$cpu")
+        [ "$fma" = yes ] && flags+=(-D MOBILENET_FMA)
+        echo "== fuzz build: $name (-Ounchecked${cpu:+, $cpu})"
+        "$swiftc" "${common[@]}" -sanitize="$kernel_sanitize" -module-name "$name" -Ounchecked \
+            -enforce-exclusivity=unchecked "${flags[@]}" -emit-module -emit-module-path "$out/obj/$name.swiftmodule" \
+            -c Sources/Core/Kernels/F32/"$folder"/*.swift -o "$out/obj/$name.o"
+    done
     echo "== fuzz build: MobileNet (-O)"
-    "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name MobileNet -O \
+    "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name MobileNet -O -I Sources/Core/Kernels/CPUFeatures \
         -emit-module -emit-module-path "$out/obj/MobileNet.swiftmodule" \
         -c "${core[@]}" -o "$out/obj/MobileNet.o"
     echo "== fuzz build: MobileNetCABI (-O)"
@@ -61,11 +75,13 @@ if [ "${1:-}" = --force ] || [ ! -f "$out/obj/stamp" ] || [ "$(cat "$out/obj/sta
     echo "$stamp" > "$out/obj/stamp"
 fi
 
+tier_objects=()
+for tier in "${tiers[@]}"; do read -r name _ <<< "$tier"; tier_objects+=("$out/obj/$name.o"); done
 for target in load args load_path; do
     echo "== fuzz build: fuzz_$target"
     "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name "Fuzz_$target" -O -I Sources/CABI/CMobileNetHeader \
         "tests/fuzz/fuzz_$target.swift" tests/fuzz/FuzzSupport.swift \
-        "$out/obj/MobileNetKernels.o" "$out/obj/MobileNet.o" "$out/obj/MobileNetCABI.o" \
+        "$out/obj/MobileNetKernelInterface.o" "${tier_objects[@]}" "$out/obj/MobileNet.o" "$out/obj/MobileNetCABI.o" \
         -use-ld=lld -o "$out/fuzz_$target"
 done
 

@@ -205,14 +205,18 @@ private func opDescribe(_ r: inout FuzzReader) {
     let sizeMode = r.byte()
     let correct = UInt64(MemoryLayout<mobilenet_info>.size)
     let structSize: UInt64
+    // 0.1.0's size (up to total_layers) to today's are accepted; only that prefix is written.
+    let firstInfo = UInt64(MemoryLayout<mobilenet_info>.offset(of: \mobilenet_info.total_layers)!)
     switch sizeMode % 8 {
     case 0: structSize = r.size()
-    case 1: structSize = correct - 8
+    case 1: structSize = firstInfo - 8
     case 2: structSize = correct + 8
     case 3: structSize = 0
+    case 4: structSize = firstInfo
     default: structSize = correct
     }
-    let valid = !infoNull && structSize == correct && variantRaw <= 2 && !alpha.isNaN && alpha > 0 && alpha <= 4
+    let sizeOK = (firstInfo...correct).contains(structSize)
+    let valid = !infoNull && sizeOK && variantRaw <= 2 && !alpha.isNaN && alpha > 0 && alpha <= 4
         && (1...4096).contains(resolution) && (1...100_000).contains(numClasses)
     let call = "describe(variant: \(variantRaw), alpha: \(alpha), resolution: \(resolution), classes: \(numClasses), info: \(infoNull ? "NULL" : "struct_size \(structSize)"))"
     if infoNull {
@@ -221,7 +225,7 @@ private func opDescribe(_ r: inout FuzzReader) {
         return
     }
     // A wrong struct_size gets a buffer of just that field: nothing else may be read.
-    let buffer = Buffer(bytes: structSize == correct ? Int(correct) : 8, fill: 0xC3)!
+    let buffer = Buffer(bytes: sizeOK ? Int(correct) : 8, fill: 0xC3)!
     buffer.typed(UInt64.self).pointee = structSize
     let info = buffer.typed(mobilenet_info.self)
     let status = mobilenet_describe(mobilenet_variant(variantRaw), alpha, resolution, numClasses, info)
@@ -231,7 +235,11 @@ private func opDescribe(_ r: inout FuzzReader) {
         return
     }
     let i = info.pointee
-    require(UInt64(i.struct_size) == correct && i.variant.rawValue == variantRaw && i.width_multiplier == alpha
+    if structSize < correct {
+        let bytes = UnsafeRawPointer(info).assumingMemoryBound(to: UInt8.self)
+        require((Int(structSize)..<Int(correct)).allSatisfy { bytes[$0] == 0xC3 }, "\(call): wrote past struct_size")
+    }
+    require(UInt64(i.struct_size) == structSize && i.variant.rawValue == variantRaw && i.width_multiplier == alpha
             && i.resolution == resolution && i.num_classes == numClasses, "\(call): header fields")
     require((1...Int32(MOBILENET_MAX_LAYERS)).contains(i.num_layers), "\(call): num_layers \(i.num_layers)")
     var macs: Int64 = 0, params: Int64 = 0
@@ -280,10 +288,12 @@ private func opInfo(_ r: inout FuzzReader) {
         expect(mobilenet_model_info(m, nil), in: [MOBILENET_ERROR_INVALID_ARGUMENT], "model_info(info: NULL)")
         return
     }
+    let firstInfo = UInt64(MemoryLayout<mobilenet_info>.offset(of: \mobilenet_info.total_layers)!)
     let structSize = flags & 0x30 == 0 ? r.size() : correct
-    let buffer = Buffer(bytes: structSize == correct ? Int(correct) : 8, fill: 0x3C)!
+    let sizeOK = (firstInfo...correct).contains(structSize)
+    let buffer = Buffer(bytes: sizeOK ? Int(correct) : 8, fill: 0x3C)!
     buffer.typed(UInt64.self).pointee = structSize
-    let valid = m != nil && structSize == correct
+    let valid = m != nil && sizeOK
     expect(mobilenet_model_info(m, buffer.typed(mobilenet_info.self)),
            in: [valid ? MOBILENET_OK : MOBILENET_ERROR_INVALID_ARGUMENT],
            "model_info(model: \(m == nil ? "NULL" : "ok"), struct_size: \(structSize))")
@@ -299,29 +309,50 @@ private func opInfo(_ r: inout FuzzReader) {
 private func opOptions(_ r: inout FuzzReader) {
     let flags = r.byte()
     let correct = UInt64(MemoryLayout<mobilenet_options>.size)
-    let structSize: UInt64 = flags & 0x03 == 0 ? r.size() : correct
+    // Any size from 0.1.0's (up to max_isa) to today's is accepted.
+    let first = UInt64(MemoryLayout<mobilenet_options>.offset(of: \mobilenet_options.max_isa)!)
+    let structSize: UInt64 = flags & 0x03 == 0 ? r.size() : (flags & 0x40 != 0 ? first : correct)
     var threads = r.int32()
     if flags & 0x04 != 0 { threads = Int32(r.byte() % 3) }
     let crop = r.float()
-    let valid = structSize == correct && (0...256).contains(threads) && !crop.isNaN
-        && (crop == 0 || (crop > 0 && crop <= 1))
+    // 0 AUTO, 1-3 the x86 tiers, 4 NEON, 5 no tier; read only if the size covers it.
+    let isa = UInt32(r.byte() % 6)
+    let sizeOK = (first...correct).contains(structSize)
+    let isaRead = sizeOK && structSize >= first + 4
+    let best = mobilenet_best_isa().rawValue
+    #if arch(x86_64)
+    let isaKnown = !isaRead || isa <= 3
+    #else
+    let isaKnown = !isaRead || isa == 0 || isa == 4
+    #endif
+    let isaRunnable = !isaRead || isa == 0 || (isaKnown && isa <= best)
+    let rangesOK = (0...256).contains(threads) && (crop == 0 || (crop > 0 && crop <= 1))
+    let valid = sizeOK && !crop.isNaN && isaKnown && rangesOK && isaRunnable
     let optionsNull = flags & 0x18 == 0x18
     var buffer: Buffer? = nil
     if !optionsNull {
-        buffer = Buffer(bytes: structSize == correct ? Int(correct) : 8, fill: 0x5A)!
+        buffer = Buffer(bytes: sizeOK ? Int(correct) : 8, fill: 0x5A)!
         buffer!.typed(UInt64.self).pointee = structSize
-        if structSize == correct {
+        if sizeOK {
             buffer!.typed(mobilenet_options.self).pointee.num_threads = threads
             buffer!.typed(mobilenet_options.self).pointee.crop_fraction = crop
+            if isaRead { buffer!.typed(mobilenet_options.self).pointee.max_isa = mobilenet_isa(isa) }
         }
     }
     let options = buffer.map { UnsafePointer($0.typed(mobilenet_options.self)) }
-    let call = "load_memory(options: \(optionsNull ? "NULL" : "struct_size \(structSize), num_threads \(threads), crop_fraction \(crop)"))"
-    // Header length 1: FORMAT if the options pass, INVALID_ARGUMENT if not.
+    let call = "load_memory(options: \(optionsNull ? "NULL" : "struct_size \(structSize), num_threads \(threads), crop_fraction \(crop), max_isa \(isaRead ? "\(isa)" : "unread")"))"
+    // Header length 1: FORMAT if the options pass; INVALID_ARGUMENT for a bad
+    // size or range; UNSUPPORTED for a tier this CPU (or architecture) lacks.
+    let expected: mobilenet_status
+    if optionsNull || valid { expected = MOBILENET_ERROR_FORMAT }
+    else if !sizeOK || crop.isNaN { expected = MOBILENET_ERROR_INVALID_ARGUMENT }
+    else if !isaKnown { expected = MOBILENET_ERROR_UNSUPPORTED }
+    else if !rangesOK { expected = MOBILENET_ERROR_INVALID_ARGUMENT }
+    else { expected = MOBILENET_ERROR_UNSUPPORTED }
     let notAModel: [UInt8] = [1, 0, 0, 0, 0, 0, 0, 0, 0x7B]
     var out: OpaquePointer? = nil
     let status = notAModel.withUnsafeBytes { mobilenet_model_load_memory($0.baseAddress, $0.count, options, &out) }
-    expect(status, in: [optionsNull || valid ? MOBILENET_ERROR_FORMAT : MOBILENET_ERROR_INVALID_ARGUMENT], call)
+    expect(status, in: [expected], call)
     require(out == nil, "\(call): out_model written on failure")
 
     // Loads only single-threaded: idle pool workers spin for a while after each

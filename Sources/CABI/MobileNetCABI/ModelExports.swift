@@ -47,7 +47,9 @@ func loadOptions(_ options: UnsafePointer<mobilenet_options>?) throws -> LoadOpt
     let size = UnsafeRawPointer(options).load(as: Int.self)
     try StructSize.check(size, first: firstOptionsSize, current: MemoryLayout<mobilenet_options>.size,
                          name: "mobilenet_options")
-    let caller = StructSize.read(options, size: size, over: defaultOptions())
+    var caller = StructSize.read(options, size: size, over: defaultOptions())
+    // A field the caller's size covers only in part is not the caller's: default it.
+    if size < firstOptionsSize + MemoryLayout<mobilenet_isa>.size { caller.max_isa = MOBILENET_ISA_AUTO }
     let threads = Int(caller.num_threads)
     let crop = caller.crop_fraction
     guard !crop.isNaN else { throw invalidArgument("options->crop_fraction is NaN") }
