@@ -81,7 +81,9 @@ final class GEMMTests: XCTestCase {
                 var whole = [Float](repeating: 0, count: m * n), split = whole
                 kernels.gemm(m: m, k: k, n: n, a: a, lda: k, packedB: packed, bias: bias, c: &whole, ldc: n,
                                   clamp: .relu6, panels: nil)
-                for panels in [0..<1, 1..<6, 6..<9] {
+                // Three splits of this tier's panels (9 of 16 columns, 5 of 32).
+                let count = kernels.gemmPanelCount(n: n)
+                for panels in [0..<1, 1..<(count / 2 + 1), (count / 2 + 1)..<count] {
                     kernels.gemm(m: m, k: k, n: n, a: a, lda: k, packedB: packed, bias: bias, c: &split, ldc: n,
                                       clamp: .relu6, panels: panels)
                 }
