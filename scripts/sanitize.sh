@@ -59,6 +59,10 @@ leak:6XCTest0A8SuiteRunC
 leak:6XCTest0A7CaseRunC
 SUPP
 export LSAN_OPTIONS="suppressions=$logs/lsan-swift-test.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+# Allocation failure is an error the library reports (AllocationTests ask for
+# 2^62 bytes): the sanitizers must return NULL as malloc does, not abort.
+export ASAN_OPTIONS="allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export TSAN_OPTIONS="allocator_may_return_null=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
 # Swift's crash backtracer would catch a sanitizer's signal before it reports.
 export SWIFT_BACKTRACE=enable=no
 record() {  # name, seconds, status text
