@@ -90,7 +90,9 @@ final class TopKTests: XCTestCase {
         }
         let elapsed = ContinuousClock.now - start
         print("top-k of 100,000 classes, k = 100,000: \(elapsed)")
-        XCTAssertLessThan(elapsed, .seconds(1))
+        // Generous (sanitizer builds are several times slower): the quadratic
+        // version took 31.6 s in a release build.
+        XCTAssertLessThan(elapsed, .seconds(10))
         XCTAssertEqual(indices, reference(values, k: values.count))
     }
 }

@@ -22,15 +22,17 @@ final class JSONLimitsTests: XCTestCase {
     }
 
     /// The 64 MiB `[0,0,...]` header of issue 10 (4.5 s and 1.15 GB before
-    /// the bound): rejected in well under a second.
+    /// the bound): rejected by the value bound, long before the end of the
+    /// input (a wall-clock bound here failed under ThreadSanitizer at 1.001 s;
+    /// the time is measured in tests/c/test_memory.c on a normal build).
     func testHugeArrayRejectedQuickly() {
         var bytes = [UInt8](repeating: UInt8(ascii: ","), count: 64 << 20)
         for i in stride(from: 1, to: bytes.count, by: 2) { bytes[i] = UInt8(ascii: "0") }
         bytes[0] = UInt8(ascii: "[")
         bytes[bytes.count - 1] = UInt8(ascii: "]")
-        let start = ContinuousClock.now
-        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try JSONParser.parse($0, context: "header") })
-        XCTAssertLessThan(ContinuousClock.now - start, .seconds(1))
+        XCTAssertThrowsError(try bytes.withUnsafeBufferPointer { try JSONParser.parse($0, context: "header") }) {
+            XCTAssertTrue(String(describing: $0).contains("more than \(JSONParser.maxValues) values"), "\($0)")
+        }
     }
 
     func testStringsWithAndWithoutEscapes() throws {
