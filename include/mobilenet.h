@@ -61,9 +61,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define MOBILENET_VERSION_MAJOR 0
-#define MOBILENET_VERSION_MINOR 2
+#define MOBILENET_VERSION_MINOR 3
 #define MOBILENET_VERSION_PATCH 0
-#define MOBILENET_VERSION_STRING "0.2.0"
+#define MOBILENET_VERSION_STRING "0.3.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
 #define MOBILENET_VERSION_NUMBER \
     (MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH)
@@ -421,6 +421,183 @@ MOBILENET_API mobilenet_status mobilenet_describe_layer(mobilenet_variant varian
 
 /* The kernel tier a loaded model runs on; MOBILENET_ISA_AUTO if model is NULL. */
 MOBILENET_API mobilenet_isa mobilenet_model_isa(const mobilenet_model *model);
+
+/* ------------------------------------------------------------------------ */
+/* Training (since 0.3.0)                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A trainer holds a network's canonical parameters (BatchNorm unfolded), its
+ * BatchNorm moving statistics, the optimizer's slots and the global step, and
+ * trains them with TF-Slim's semantics (nets/mobilenet_v1.py with
+ * train_image_classifier.py, dropout off); docs/training.md gives every
+ * formula and the TF-Slim flag each option corresponds to.
+ *
+ * Threads: a trainer is mutable; use it from one thread at a time (calls on
+ * different trainers may run concurrently). Each step splits its work over
+ * num_threads worker threads; weights, losses and statistics are
+ * bit-identical whatever num_threads is (every sum over images and pixels is
+ * cut into parts fixed by the data size and added in part order).
+ * Memory: activations kept for the backward pass are planned per (batch,
+ * height, width) and reused; after the first step at a size, a step
+ * allocates nothing. The trainer owns everything it allocates; free it with
+ * mobilenet_trainer_free. A trainer used after free is the caller's bug; a
+ * NULL trainer is INVALID_ARGUMENT. */
+typedef struct mobilenet_trainer mobilenet_trainer;
+
+typedef enum mobilenet_optimizer {
+    MOBILENET_OPTIMIZER_RMSPROP = 0,  /* tf.compat.v1.train.RMSPropOptimizer (TF-Slim's default) */
+    MOBILENET_OPTIMIZER_MOMENTUM = 1, /* tf.compat.v1.train.MomentumOptimizer */
+    MOBILENET_OPTIMIZER_SGD = 2,      /* tf.compat.v1.train.GradientDescentOptimizer */
+    MOBILENET_OPTIMIZER_ADAM = 3      /* tf.compat.v1.train.AdamOptimizer */
+} mobilenet_optimizer;
+
+typedef enum mobilenet_batchnorm {
+    /* Normalise with the batch's mean and biased variance and update every
+     * layer's moving statistics (also in layers that are not trainable),
+     * as TF-Slim's is_training=True. */
+    MOBILENET_BATCHNORM_TRAIN = 0,
+    /* Normalise with the moving statistics and update none of them. */
+    MOBILENET_BATCHNORM_FROZEN = 1
+} mobilenet_batchnorm;
+
+/* First released size (0.3.0): the whole struct (80 bytes on LP64). */
+typedef struct mobilenet_train_options {
+    size_t struct_size;             /* sizeof(mobilenet_train_options); set by the init function */
+    int num_threads;                /* 0 = one per CPU the process may use (as mobilenet_options); else 1..256 */
+    mobilenet_optimizer optimizer;  /* --optimizer: rmsprop (default) */
+    float learning_rate;            /* --learning_rate: 0.01; > 0 */
+    float momentum;                 /* --momentum (rmsprop, momentum): 0.9; in [0, 1) */
+    float rmsprop_decay;            /* --rmsprop_decay: 0.9; in [0, 1) */
+    float epsilon;                  /* --opt_epsilon (rmsprop, adam): 1.0; > 0 */
+    float weight_decay;             /* --weight_decay: 4e-5; >= 0 */
+    float label_smoothing;          /* --label_smoothing: 0; in [0, 1) */
+    mobilenet_batchnorm batchnorm;  /* TRAIN (default) or FROZEN */
+    float batchnorm_decay;          /* mobilenet_v1_arg_scope's batch_norm_decay: 0.9997; in [0, 1) */
+    /* NULL or "" = every layer trains; else the first trainable layer, a name
+     * as mobilenet_layer_info gives it ("Conv2d_12_depthwise", "Logits", ...):
+     * it and every later layer train (--trainable_scopes). Not retained. */
+    const char *trainable_from;
+    /* 0 = keep the checkpoint's classifier; else a new Logits layer with this
+     * many classes (1..100000), initialised as from scratch
+     * (--checkpoint_exclude_scopes=MobilenetV1/Logits). */
+    int num_classes;
+    uint64_t seed;                  /* initialisation of new layers; 0 is a valid seed */
+    float adam_beta1;               /* --adam_beta1: 0.9; in [0, 1) */
+    float adam_beta2;               /* --adam_beta2: 0.999; in [0, 1) */
+} mobilenet_train_options;
+
+/* Fills *options with TF-Slim's defaults (above). NULL is ignored. */
+MOBILENET_API void mobilenet_train_options_init(mobilenet_train_options *options);
+
+/* Opens a model file or a checkpoint for training. A checkpoint written by
+ * mobilenet_trainer_save resumes exactly (its slots, global step and
+ * optimizer state; the same later steps, bit for bit, as if never
+ * interrupted); a model file starts with fresh slots at global step 0.
+ * options: NULL for defaults. With options->num_classes set, the file's
+ * Logits are replaced by a new classifier (its slots, if any, dropped).
+ * Errors: INVALID_ARGUMENT, IO, FORMAT, UNSUPPORTED, OUT_OF_MEMORY. On
+ * failure *out is left untouched. */
+MOBILENET_API mobilenet_status mobilenet_trainer_load(const char *path,
+                                                      const mobilenet_train_options *options,
+                                                      mobilenet_trainer **out);
+
+/* A new network initialised as TF-Slim does from scratch (weights from a
+ * truncated normal with stddev 0.09, biases 0; BatchNorm gamma 1, beta 0,
+ * moving mean 0, moving variance 1), from options->seed. resolution is the
+ * size recorded in the model (1..4096; steps may use any size); num_classes
+ * 1..100000 (options->num_classes is ignored here). */
+MOBILENET_API mobilenet_status mobilenet_trainer_new(mobilenet_variant variant, float width_multiplier,
+                                                     int resolution, int num_classes,
+                                                     const mobilenet_train_options *options,
+                                                     mobilenet_trainer **out);
+
+/* One training step on a batch: forward, mean softmax cross-entropy (with
+ * label smoothing), backward, weight decay, one optimizer update, BatchNorm
+ * statistics per the mode; the global step grows by one.
+ * input: batch * height * width * 3 floats, NHWC, normalised as for
+ * mobilenet_model_run; labels: batch class indices in [0, num_classes).
+ * batch 1..4096, height and width 1..4096. out_loss (may be NULL): the
+ * batch's mean cross-entropy before the update, without the L2 term.
+ * Errors: INVALID_ARGUMENT (NULL, sizes, a label out of range, a non-finite
+ * input), OUT_OF_MEMORY; a step that would make a weight non-finite is
+ * INVALID_ARGUMENT and leaves the trainer as it was before the step. */
+MOBILENET_API mobilenet_status mobilenet_trainer_step(mobilenet_trainer *trainer, const float *input,
+                                                      const int32_t *labels, int batch, int height,
+                                                      int width, float *out_loss);
+
+/* The mean cross-entropy (no label smoothing, no L2 term) and the number of
+ * images whose top-1 class is their label, with BatchNorm on the moving
+ * statistics (inference), changing nothing. Arguments as
+ * mobilenet_trainer_step; out_loss and out_correct may be NULL. */
+MOBILENET_API mobilenet_status mobilenet_trainer_evaluate(mobilenet_trainer *trainer, const float *input,
+                                                          const int32_t *labels, int batch, int height,
+                                                          int width, float *out_loss, int *out_correct);
+
+/* Sets the learning rate of later steps (a schedule is the caller's).
+ * Errors: INVALID_ARGUMENT (NULL, not finite and > 0). */
+MOBILENET_API mobilenet_status mobilenet_trainer_set_learning_rate(mobilenet_trainer *trainer,
+                                                                   float learning_rate);
+
+/* Steps taken since the network was created (kept in checkpoints); -1 if
+ * trainer is NULL. */
+MOBILENET_API int64_t mobilenet_trainer_global_step(const mobilenet_trainer *trainer);
+
+/* The class count of the trainer's classifier; 0 if trainer is NULL. */
+MOBILENET_API int mobilenet_trainer_num_classes(const mobilenet_trainer *trainer);
+
+/* Tensors by TensorFlow name: TF-Slim's variables
+ * ("MobilenetV1/Conv2d_0/weights", ".../BatchNorm/moving_mean",
+ * "MobilenetV1/Logits/Conv2d_1c_1x1/biases", ...) and TF1's optimizer slots
+ * "<var>/RMSProp" (mean square), "<var>/RMSProp_1" (momentum),
+ * "<var>/Momentum", "<var>/Adam" (m), "<var>/Adam_1" (v), plus Adam's
+ * "beta1_power" and "beta2_power". Shapes are TensorFlow's (HWIO); values
+ * row-major. */
+
+/* The number of tensors the trainer holds (variables and slots); 0 if NULL. */
+MOBILENET_API int mobilenet_trainer_num_tensors(const mobilenet_trainer *trainer);
+
+/* The name of tensor index (0..num_tensors-1), in checkpoint order. Owned by
+ * the trainer, valid until it is freed. NULL if out of range. */
+MOBILENET_API const char *mobilenet_trainer_tensor_name(const mobilenet_trainer *trainer, int index);
+
+/* The number of floats of tensor name, or 0 if there is none (or NULL). */
+MOBILENET_API size_t mobilenet_trainer_tensor_size(const mobilenet_trainer *trainer, const char *name);
+
+/* Copies tensor name into values (capacity floats).
+ * Errors: INVALID_ARGUMENT (NULL, no such tensor: the message names it),
+ * BUFFER_TOO_SMALL. */
+MOBILENET_API mobilenet_status mobilenet_trainer_get_tensor(const mobilenet_trainer *trainer,
+                                                            const char *name, float *values,
+                                                            size_t capacity);
+
+/* Sets the class names a saved or exported model carries: count must be the
+ * class count; each a NUL-terminated UTF-8 string of 1..255 bytes without
+ * control characters, copied. labels NULL with count 0 removes them.
+ * Errors: INVALID_ARGUMENT. */
+MOBILENET_API mobilenet_status mobilenet_trainer_set_labels(mobilenet_trainer *trainer,
+                                                            const char *const *labels, int count);
+
+/* Writes a safetensors checkpoint: every variable under its TF-Slim name
+ * (BatchNorm unfolded), the optimizer slots, and the global step and options
+ * in the metadata (docs/training.md). Atomic: written to a temporary file in
+ * the same directory, fsync'ed and renamed over path, so a crash or a full
+ * disk leaves either the previous file or the new one, never a mix.
+ * mobilenet_model_load loads the result as a model (slots ignored);
+ * mobilenet_trainer_load resumes it.
+ * Errors: INVALID_ARGUMENT, IO (the message names the failing call). */
+MOBILENET_API mobilenet_status mobilenet_trainer_save(mobilenet_trainer *trainer, const char *path);
+
+/* An inference model of the current weights (BatchNorm folded with the
+ * moving statistics), compiled by the path a saved file takes: the same
+ * bits as saving and loading. options: as mobilenet_model_load (NULL for
+ * defaults). Free it with mobilenet_model_free; it does not depend on the
+ * trainer. */
+MOBILENET_API mobilenet_status mobilenet_trainer_export(const mobilenet_trainer *trainer,
+                                                        const mobilenet_options *options,
+                                                        mobilenet_model **out);
+
+/* Releases a trainer and everything it owns. NULL is a no-op. */
+MOBILENET_API void mobilenet_trainer_free(mobilenet_trainer *trainer);
 
 #ifdef __cplusplus
 } /* extern "C" */
