@@ -441,7 +441,9 @@ MOBILENET_API mobilenet_isa mobilenet_model_isa(const mobilenet_model *model);
  * height, width) and reused; after the first step at a size, a step
  * allocates nothing. The trainer owns everything it allocates; free it with
  * mobilenet_trainer_free. A trainer used after free is the caller's bug; a
- * NULL trainer is INVALID_ARGUMENT. */
+ * NULL trainer is INVALID_ARGUMENT.
+ * fork(): as for models, a trainer inherited by a child process runs its
+ * steps on the calling thread (the workers stayed in the parent). */
 typedef struct mobilenet_trainer mobilenet_trainer;
 
 typedef enum mobilenet_optimizer {
@@ -465,7 +467,7 @@ typedef struct mobilenet_train_options {
     size_t struct_size;             /* sizeof(mobilenet_train_options); set by the init function */
     int num_threads;                /* 0 = one per CPU the process may use (as mobilenet_options); else 1..256 */
     mobilenet_optimizer optimizer;  /* --optimizer: rmsprop (default) */
-    float learning_rate;            /* --learning_rate: 0.01; > 0 */
+    float learning_rate;            /* --learning_rate: 0.01; finite, normal, > 0 */
     float momentum;                 /* --momentum (rmsprop, momentum): 0.9; in [0, 1) */
     float rmsprop_decay;            /* --rmsprop_decay: 0.9; in [0, 1) */
     float epsilon;                  /* --opt_epsilon (rmsprop, adam): 1.0; > 0 */
@@ -475,26 +477,47 @@ typedef struct mobilenet_train_options {
     float batchnorm_decay;          /* mobilenet_v1_arg_scope's batch_norm_decay: 0.9997; in [0, 1) */
     /* NULL or "" = every layer trains; else the first trainable layer, a name
      * as mobilenet_layer_info gives it ("Conv2d_12_depthwise", "Logits", ...):
-     * it and every later layer train (--trainable_scopes). Not retained. */
+     * it and every later layer train (--trainable_scopes); "AvgPool_1a", which
+     * has no variables, trains the Logits only. Layers that do not train get
+     * no optimizer slots. Not retained. */
     const char *trainable_from;
     /* 0 = keep the checkpoint's classifier; else a new Logits layer with this
      * many classes (1..100000), initialised as from scratch
-     * (--checkpoint_exclude_scopes=MobilenetV1/Logits). */
+     * (--checkpoint_exclude_scopes=MobilenetV1/Logits); the file's labels and
+     * its Logits slots are dropped with it. */
     int num_classes;
     uint64_t seed;                  /* initialisation of new layers; 0 is a valid seed */
     float adam_beta1;               /* --adam_beta1: 0.9; in [0, 1) */
     float adam_beta2;               /* --adam_beta2: 0.999; in [0, 1) */
 } mobilenet_train_options;
 
-/* Fills *options with TF-Slim's defaults (above). NULL is ignored. */
+/* Fills the first struct_size bytes of *options with TF-Slim's defaults
+ * (above; struct_size = struct_size) and writes nothing past them.
+ * struct_size: from the first released size to today's sizeof.
+ * Errors: INVALID_ARGUMENT for a size out of that range or NULL (nothing
+ * written). Every field is validated when the options are used, also those
+ * the chosen optimizer ignores (momentum for SGD, the betas for RMSProp). */
+MOBILENET_API mobilenet_status mobilenet_train_options_init_sized(mobilenet_train_options *options,
+                                                                  size_t struct_size);
+
+/* Fills *options with the defaults. Code compiled against this header calls
+ * mobilenet_train_options_init_sized with its own sizeof through the macro
+ * below; the function itself fills the first released size (0.3.0's 80
+ * bytes), for callers that cannot use the macro. NULL is ignored. */
 MOBILENET_API void mobilenet_train_options_init(mobilenet_train_options *options);
+#define mobilenet_train_options_init(options) \
+    ((void)mobilenet_train_options_init_sized((options), sizeof(mobilenet_train_options)))
 
 /* Opens a model file or a checkpoint for training. A checkpoint written by
  * mobilenet_trainer_save resumes exactly (its slots, global step and
  * optimizer state; the same later steps, bit for bit, as if never
  * interrupted); a model file starts with fresh slots at global step 0.
- * options: NULL for defaults. With options->num_classes set, the file's
- * Logits are replaced by a new classifier (its slots, if any, dropped).
+ * options: NULL = a checkpoint's own saved options (the learning rate as
+ * last set included), or the defaults for a model file; given options win
+ * over saved ones, and the checkpoint's slots are used where their names
+ * match the chosen optimizer's (else they start fresh). With
+ * options->num_classes set, the file's Logits are replaced by a new
+ * classifier.
  * Errors: INVALID_ARGUMENT, IO, FORMAT, UNSUPPORTED, OUT_OF_MEMORY. On
  * failure *out is left untouched. */
 MOBILENET_API mobilenet_status mobilenet_trainer_load(const char *path,
@@ -534,7 +557,8 @@ MOBILENET_API mobilenet_status mobilenet_trainer_evaluate(mobilenet_trainer *tra
                                                           int width, float *out_loss, int *out_correct);
 
 /* Sets the learning rate of later steps (a schedule is the caller's).
- * Errors: INVALID_ARGUMENT (NULL, not finite and > 0). */
+ * Errors: INVALID_ARGUMENT (NULL; a rate that is not finite, normal and
+ * > 0). The rate is saved in checkpoints. */
 MOBILENET_API mobilenet_status mobilenet_trainer_set_learning_rate(mobilenet_trainer *trainer,
                                                                    float learning_rate);
 
@@ -557,7 +581,8 @@ MOBILENET_API int mobilenet_trainer_num_classes(const mobilenet_trainer *trainer
 MOBILENET_API int mobilenet_trainer_num_tensors(const mobilenet_trainer *trainer);
 
 /* The name of tensor index (0..num_tensors-1), in checkpoint order. Owned by
- * the trainer, valid until it is freed. NULL if out of range. */
+ * the trainer: the same pointer on every call, valid until the trainer is
+ * freed. NULL if out of range or trainer is NULL. */
 MOBILENET_API const char *mobilenet_trainer_tensor_name(const mobilenet_trainer *trainer, int index);
 
 /* The number of floats of tensor name, or 0 if there is none (or NULL). */
@@ -572,7 +597,7 @@ MOBILENET_API mobilenet_status mobilenet_trainer_get_tensor(const mobilenet_trai
 
 /* Sets the class names a saved or exported model carries: count must be the
  * class count; each a NUL-terminated UTF-8 string of 1..255 bytes without
- * control characters, copied. labels NULL with count 0 removes them.
+ * control characters (below 0x20, and 0x7F), copied. labels NULL with count 0 removes them.
  * Errors: INVALID_ARGUMENT. */
 MOBILENET_API mobilenet_status mobilenet_trainer_set_labels(mobilenet_trainer *trainer,
                                                             const char *const *labels, int count);
@@ -591,7 +616,8 @@ MOBILENET_API mobilenet_status mobilenet_trainer_save(mobilenet_trainer *trainer
  * moving statistics), compiled by the path a saved file takes: the same
  * bits as saving and loading. options: as mobilenet_model_load (NULL for
  * defaults). Free it with mobilenet_model_free; it does not depend on the
- * trainer. */
+ * trainer. Errors: INVALID_ARGUMENT (NULL, options), UNSUPPORTED (max_isa),
+ * OUT_OF_MEMORY. */
 MOBILENET_API mobilenet_status mobilenet_trainer_export(const mobilenet_trainer *trainer,
                                                         const mobilenet_options *options,
                                                         mobilenet_model **out);

@@ -10,7 +10,7 @@ enum StructSize {
     static func check(_ size: Int, first: Int, current: Int, name: StaticString) throws {
         guard size >= first, size <= current else {
             throw MobileNetError(.invalidArgument, "\(name)->struct_size is \(size); this library takes "
-                                 + "\(first) (version 0.1.0) to \(current) (sizeof(\(name)) in 0.2.0); set it "
+                                 + "\(first) (its first released size) to \(current) (sizeof(\(name)) in 0.3.0); set it "
                                  + "with the init function or to sizeof")
         }
     }

@@ -24,10 +24,24 @@ struct SafeTensorsParameters: ParameterReader {
             }
         }
         if header.entries.count != expected.count {
-            let names = Set(expected.map { $0.0 })
-            let extra = header.entries.keys.sorted().first { !names.contains($0) } ?? "?"
-            throw MobileNetError.format("unexpected tensor '\(extra)' for a \(architecture.variant.name) network")
+            let shapes = Dictionary(expected, uniquingKeysWith: { a, _ in a })
+            // A trainer's checkpoint also holds optimizer slots (docs/training.md): a model ignores them.
+            let isCheckpoint = header.metadata[Trainer.checkpointKey] != nil
+            for name in header.entries.keys.sorted() where shapes[name] == nil {
+                if isCheckpoint, let entry = header.entries[name], isOptimizerSlot(name, entry, shapes) { continue }
+                throw MobileNetError.format("unexpected tensor '\(name)' for a \(architecture.variant.name) network")
+            }
         }
+    }
+
+    /// "<variable>/<slot>" of the variable's shape, or Adam's scalar beta powers.
+    private func isOptimizerSlot(_ name: String, _ entry: SafeTensorsHeader.Entry, _ shapes: [String: [Int]]) -> Bool {
+        guard entry.dtype == "F32" else { return false }
+        if OptimizerRule.betaPowerNames.contains(name) { return entry.shape == [] }
+        guard let slash = name.lastIndex(of: "/") else { return false }
+        let suffix = String(name[name.index(after: slash)...])
+        guard OptimizerRule.allSlotSuffixes.contains(suffix), let shape = shapes[String(name[..<slash])] else { return false }
+        return entry.shape == shape
     }
 
     private func entry(_ name: String) throws -> SafeTensorsHeader.Entry {

@@ -65,4 +65,17 @@ public enum KernelSelection {
         return MobileNetF32Generic.F32TierKernels()
         #endif
     }
+
+    /// The training kernels of `tier` (the same tier modules).
+    public static func trainingKernels(_ tier: ISATier) -> any F32TrainingKernels {
+        #if arch(x86_64)
+        switch tier {
+        case .generic: return MobileNetF32Generic.F32TierKernels()
+        case .avx2: return MobileNetF32AVX2.F32TierKernels()
+        case .avx512: return MobileNetF32AVX512.F32TierKernels()
+        }
+        #else
+        return MobileNetF32Generic.F32TierKernels()
+        #endif
+    }
 }

@@ -1,0 +1,1 @@
+../Generic/SIMD8TrainingKernels.swift

@@ -1,0 +1,203 @@
+/// The convolution of one layer kind in training: its forward pass (z from
+/// x, no bias: BatchNorm follows), and the two backward passes. One type per
+/// kind (PointwiseTraining, DepthwiseTraining3x3, FullConvTraining3x3); the
+/// BatchNorm + ReLU6 around them is ConvBlock's. Activations are dense NHWC,
+/// `batch` images of the geometry's sizes.
+protocol TrainableConvolution {
+    var spec: LayerSpec { get }
+    func needs(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, inputGradient: Bool) -> ScratchNeeds
+    func forward(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                 weights: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>)
+    func weightGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                        dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>)
+    func inputGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, dz: UnsafePointer<Float>,
+                       weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>)
+}
+
+/// 1x1: z = X W with X the batch's pixels (rows) x Cin, W [Cin x Cout].
+struct PointwiseTraining: TrainableConvolution {
+    let spec: LayerSpec
+
+    func needs(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, inputGradient: Bool) -> ScratchNeeds {
+        let ci = spec.inputChannels, co = spec.outputChannels
+        var n = ctx.gemmWeightGradientNeeds(rows: batch * g.outputHeight * g.outputWidth, k: ci, n: co)
+        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(ci, co), n: max(ci, co))
+        return n
+    }
+
+    func forward(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                 weights: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>) {
+        let ci = spec.inputChannels, co = spec.outputChannels
+        ctx.gemmRows(rows: batch * g.outputHeight * g.outputWidth, k: ci, n: co, a: x, lda: ci, b: weights,
+                     rowStride: co, columnStride: 1, c: z, ldc: co)
+    }
+
+    func weightGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                        dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>) {
+        let ci = spec.inputChannels, co = spec.outputChannels, kernels = ctx.kernels
+        ctx.gemmWeightGradient(rows: batch * g.outputHeight * g.outputWidth, k: ci, n: co, dz: dz, grad: grad) { range, into in
+            kernels.transpose(rows: range.count, columns: ci, x + range.lowerBound * ci, lds: ci, into, ldd: range.count)
+        }
+    }
+
+    func inputGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, dz: UnsafePointer<Float>,
+                       weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let ci = spec.inputChannels, co = spec.outputChannels
+        // dX = dZ W^T: W^T's element (o, i) is W[i * co + o].
+        ctx.gemmRows(rows: batch * g.outputHeight * g.outputWidth, k: co, n: ci, a: dz, lda: co, b: weights,
+                     rowStride: 1, columnStride: co, c: dx, ldc: ci)
+    }
+}
+
+/// Depthwise 3x3 on the tier's training kernels; weights 9 x C.
+struct DepthwiseTraining3x3: TrainableConvolution {
+    let spec: LayerSpec
+
+    private func chunks(batch: Int, _ g: LayerGeometry) -> ReductionChunks {
+        ReductionChunks(rows: batch * g.outputHeight, minimumPerChunk: max(1, 1024 / max(g.outputWidth, 1)))
+    }
+
+    func needs(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, inputGradient: Bool) -> ScratchNeeds {
+        ScratchNeeds(partial: chunks(batch: batch, g).count * 9 * spec.inputChannels)
+    }
+
+    func forward(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                 weights: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>) {
+        let c = spec.inputChannels, kernels = ctx.kernels
+        let inImage = g.inputHeight * g.inputWidth * c, outImage = g.outputHeight * g.outputWidth * c
+        ctx.pool.forEachRange(batch * g.outputHeight) { range, _ in
+            TrainingContext.forEachImageRows(range, rowsPerImage: g.outputHeight) { n, rows in
+                kernels.depthwiseForward(input: x + n * inImage, inputHeight: g.inputHeight, inputWidth: g.inputWidth,
+                                         channels: c, weights: weights, output: z + n * outImage,
+                                         outputWidth: g.outputWidth, stride: spec.stride, padTop: g.padTop,
+                                         padLeft: g.padLeft, rows: rows)
+            }
+        }
+    }
+
+    func weightGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                        dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>) {
+        let c = spec.inputChannels, kernels = ctx.kernels, partial = ctx.partial.pointer
+        let inImage = g.inputHeight * g.inputWidth * c, outImage = g.outputHeight * g.outputWidth * c
+        let chunks = chunks(batch: batch, g)
+        ctx.pool.forEachPart(chunks.count) { chunk, _ in
+            let p = partial + chunk * 9 * c
+            p.initialize(repeating: 0, count: 9 * c)
+            TrainingContext.forEachImageRows(chunks.range(chunk), rowsPerImage: g.outputHeight) { n, rows in
+                kernels.depthwiseBackwardWeights(input: x + n * inImage, inputHeight: g.inputHeight,
+                                                 inputWidth: g.inputWidth, channels: c, gradOutput: dz + n * outImage,
+                                                 outputWidth: g.outputWidth, stride: spec.stride, padTop: g.padTop,
+                                                 padLeft: g.padLeft, rows: rows, partial: p)
+            }
+        }
+        reducePartials(partial, chunks: chunks.count, stride: 9 * c, count: 9 * c, into: grad, pool: ctx.pool)
+    }
+
+    func inputGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, dz: UnsafePointer<Float>,
+                       weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let c = spec.inputChannels, kernels = ctx.kernels
+        let inImage = g.inputHeight * g.inputWidth * c, outImage = g.outputHeight * g.outputWidth * c
+        ctx.pool.forEachRange(batch * g.inputHeight) { range, _ in
+            TrainingContext.forEachImageRows(range, rowsPerImage: g.inputHeight) { n, rows in
+                kernels.depthwiseBackwardInput(gradOutput: dz + n * outImage, outputHeight: g.outputHeight,
+                                               outputWidth: g.outputWidth, channels: c, weights: weights,
+                                               gradInput: dx + n * inImage, inputWidth: g.inputWidth,
+                                               stride: spec.stride, padTop: g.padTop, padLeft: g.padLeft, rows: rows)
+            }
+        }
+    }
+}
+
+/// Full 3x3 (Conv2d_0, and the full_conv variant's blocks) as im2col + GEMM:
+/// a window row holds the 9 taps' Cin values in HWIO order, so W [3,3,Cin,Cout]
+/// is already the (9 Cin) x Cout matrix.
+struct FullConvTraining3x3: TrainableConvolution {
+    let spec: LayerSpec
+    static let forwardBlockRows = 256
+
+    func needs(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, inputGradient: Bool) -> ScratchNeeds {
+        let k9 = 9 * spec.inputChannels, co = spec.outputChannels
+        var n = ctx.gemmWeightGradientNeeds(rows: batch * g.outputHeight * g.outputWidth, k: k9, n: co)
+        n.perSlot = max(n.perSlot, FullConvTraining3x3.forwardBlockRows * k9)
+        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(k9, co), n: max(k9, co))
+        if inputGradient { n.perSlot = max(n.perSlot, g.outputHeight * g.outputWidth * k9) }
+        return n
+    }
+
+    /// Window of flat output row `row` (over the batch): 9 x Cin values, zeros outside the image.
+    @inline(__always)
+    private func window(_ x: UnsafePointer<Float>, _ g: LayerGeometry, row: Int,
+                        _ store: (_ index: Int, _ value: Float) -> Void) {
+        let ci = spec.inputChannels, pixels = g.outputHeight * g.outputWidth
+        let n = row / pixels, p = row - n * pixels, oy = p / g.outputWidth, ox = p - oy * g.outputWidth
+        let image = x + n * g.inputHeight * g.inputWidth * ci
+        for ky in 0..<3 {
+            let iy = oy * spec.stride + ky - g.padTop
+            for kx in 0..<3 {
+                let ix = ox * spec.stride + kx - g.padLeft
+                let base = (ky * 3 + kx) * ci
+                if iy < 0 || iy >= g.inputHeight || ix < 0 || ix >= g.inputWidth {
+                    for c in 0..<ci { store(base + c, 0) }
+                } else {
+                    let src = image + (iy * g.inputWidth + ix) * ci
+                    for c in 0..<ci { store(base + c, src[c]) }
+                }
+            }
+        }
+    }
+
+    func forward(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                 weights: UnsafePointer<Float>, z: UnsafeMutablePointer<Float>) {
+        let k9 = 9 * spec.inputChannels, co = spec.outputChannels, kernels = ctx.kernels
+        let rows = batch * g.outputHeight * g.outputWidth, packed = ctx.shared.pointer
+        kernels.denseGEMMPackB(weights, rowStride: co, columnStride: 1, k: k9, n: co, into: packed)
+        let blocks = (rows + FullConvTraining3x3.forwardBlockRows - 1) / FullConvTraining3x3.forwardBlockRows
+        ctx.pool.forEachPart(blocks) { block, slot in
+            let first = block * FullConvTraining3x3.forwardBlockRows
+            let count = min(FullConvTraining3x3.forwardBlockRows, rows - first)
+            let col = ctx.slotScratch(slot)
+            for r in 0..<count { window(x, g, row: first + r) { col[r * k9 + $0] = $1 } }
+            kernels.denseGEMM(m: count, k: k9, n: co, a: col, lda: k9, packedB: packed, c: z + first * co, ldc: co,
+                              accumulate: false)
+        }
+    }
+
+    func weightGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
+                        dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>) {
+        let k9 = 9 * spec.inputChannels, co = spec.outputChannels
+        ctx.gemmWeightGradient(rows: batch * g.outputHeight * g.outputWidth, k: k9, n: co, dz: dz, grad: grad) { range, into in
+            let ld = range.count
+            for (j, row) in range.enumerated() { window(x, g, row: row) { into[$0 * ld + j] = $1 } }
+        }
+    }
+
+    func inputGradient(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, dz: UnsafePointer<Float>,
+                       weights: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>) {
+        let ci = spec.inputChannels, k9 = 9 * ci, co = spec.outputChannels, kernels = ctx.kernels
+        let pixels = g.outputHeight * g.outputWidth, packed = ctx.shared.pointer
+        // dCol = dZ W^T per image, then each input pixel gathers its windows' values in (ky, kx) order.
+        kernels.denseGEMMPackB(weights, rowStride: 1, columnStride: co, k: co, n: k9, into: packed)
+        ctx.pool.forEachPart(batch) { n, slot in
+            let dcol = ctx.slotScratch(slot)
+            kernels.denseGEMM(m: pixels, k: co, n: k9, a: dz + n * pixels * co, lda: co, packedB: packed, c: dcol,
+                              ldc: k9, accumulate: false)
+            let image = dx + n * g.inputHeight * g.inputWidth * ci
+            for iy in 0..<g.inputHeight {
+                for ix in 0..<g.inputWidth {
+                    let dst = image + (iy * g.inputWidth + ix) * ci
+                    for c in 0..<ci { dst[c] = 0 }
+                    for ky in 0..<3 {
+                        let ty = iy + g.padTop - ky
+                        if ty < 0 || ty % spec.stride != 0 || ty / spec.stride >= g.outputHeight { continue }
+                        for kx in 0..<3 {
+                            let tx = ix + g.padLeft - kx
+                            if tx < 0 || tx % spec.stride != 0 || tx / spec.stride >= g.outputWidth { continue }
+                            let src = dcol + ((ty / spec.stride) * g.outputWidth + tx / spec.stride) * k9 + (ky * 3 + kx) * ci
+                            for c in 0..<ci { dst[c] += src[c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
