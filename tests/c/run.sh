@@ -14,7 +14,10 @@
 #      test_sparse.c (huge sparse files), test_memory.c (64 MiB headers:
 #      time and peak memory; hostile headers under RLIMIT_AS), test_fork.c
 #      (children forked after and during multi-threaded runs),
-#      test_default_threads.c (num_threads 0 under taskset -c 0 is 1 thread)
+#      test_default_threads.c (num_threads 0 under taskset -c 0 is 1 thread);
+#      training: test_trainer.c (every mobilenet_trainer_* argument, then
+#      training a tiny network: loss, slots, resume, export, threads),
+#      test_trainer_kill.c (checkpoint saves SIGKILLed: the file stays valid)
 #   5. examples/c/classify.c on examples/images/cat.jpg and coffee.png, and
 #      its error exits
 #   6. library file names: libmobilenet.so.VERSION with SONAME
@@ -201,6 +204,12 @@ c_test() {
 step "API test (tests/c/test_api.c)"
 api="$build/test_api"  # run again under valgrind below
 c_test test_api failures -lpthread -lm
+
+step "training API (tests/c/test_trainer.c)"
+c_test test_trainer failures -lm
+
+step "checkpoint saves killed with SIGKILL (tests/c/test_trainer_kill.c)"
+c_test test_trainer_kill all
 
 step "an application built against the 0.1.0 header (tests/c/compat)"
 # tests/c/compat/0.1.0/mobilenet.h is the header of the 0.1.0 release; where

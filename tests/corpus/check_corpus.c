@@ -15,6 +15,10 @@
  * deleted, truncated or overwritten, and load keeps no file descriptor open;
  * and the I/O errors (missing file, directory, /dev/null, a FIFO without a
  * writer, a sparse file of 2^40 bytes, empty path).
+ * mobilenet_trainer_load must agree with mobilenet_model_load on every file:
+ * a bad file fails (a non-empty message, out untouched, never INTERNAL), a
+ * good one opens as a trainer with the model's class count (a checkpoint
+ * loads as a model, so no file that is not a model may be a checkpoint).
  * The last line of output is "N passed, N failed"; the exit status is 0 only
  * if nothing failed.
  */
@@ -173,6 +177,33 @@ static mobilenet_options one_thread(void) {
     return o;
 }
 
+/* ---- trainer_load agrees with model_load -------------------------------- */
+
+/* classes: the file's class count if it loads as a model, else 0. */
+static void check_trainer_load(const char *path, const char *rel, int classes) {
+    mobilenet_train_options options;
+    mobilenet_train_options_init(&options);
+    options.num_threads = 1;
+    mobilenet_trainer *sentinel = (mobilenet_trainer *)(uintptr_t)0x5e48, *trainer = sentinel;
+    mobilenet_status s = mobilenet_trainer_load(path, &options, &trainer);
+    const char *message = mobilenet_last_error();
+    if (classes > 0) {
+        check(s == MOBILENET_OK && trainer != sentinel && trainer != NULL,
+              "%s: trainer_load succeeds as model_load does (%s: %s)", rel, status_name(s), message);
+        if (s == MOBILENET_OK && trainer != sentinel && trainer != NULL) {
+            check(mobilenet_trainer_num_classes(trainer) == classes, "%s: trainer has %d classes, the model %d", rel,
+                  mobilenet_trainer_num_classes(trainer), classes);
+            mobilenet_trainer_free(trainer);
+        }
+        return;
+    }
+    check(s != MOBILENET_OK, "%s: trainer_load fails as model_load does", rel);
+    check(s != MOBILENET_ERROR_INTERNAL, "%s: trainer_load: not INTERNAL (%s)", rel, message);
+    check(trainer == sentinel, "%s: trainer_load left out untouched", rel);
+    check(s == MOBILENET_OK || (message && message[0]), "%s: trainer_load's message is non-empty", rel);
+    if (s == MOBILENET_OK && trainer != sentinel) mobilenet_trainer_free(trainer);
+}
+
 /* ---- bad files ---------------------------------------------------------- */
 
 static void check_failure(const char *label, mobilenet_status got, mobilenet_model *model,
@@ -211,6 +242,7 @@ static void check_bad(const char *corpus, const char *name) {
     char label[4200];
     snprintf(label, sizeof label, "%s (path)", rel);
     check_failure(label, mobilenet_model_load(path, &options, &model), model, sentinel, want, substring);
+    check_trainer_load(path, rel, 0);
 
     size_t size = 0;
     unsigned char *bytes = read_file(path, &size);
@@ -272,6 +304,7 @@ static void check_good(const char *corpus, const char *name) {
     check(s == MOBILENET_OK && info.num_classes == mobilenet_model_num_classes(from_path) && info.num_classes > 0,
           "%s: mobilenet_model_info", rel);
     int classes = mobilenet_model_num_classes(from_path);
+    check_trainer_load(path, rel, classes);
     int sizes[][3] = {{1, info.resolution, info.resolution}, {2, 8, 8}, {1, 1, 1}, {1, 3, 17}, {3, 32, 5}};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         int batch = sizes[k][0], h = sizes[k][1], w = sizes[k][2];

@@ -4,6 +4,8 @@
 #   .build-fuzz/fuzz_args   hostile arguments to every C ABI function
 #   .build-fuzz/fuzz_load_path  model files -> mobilenet_model_load, with a
 #                           fuzzed (sparse) file size up to 2^63 - 1
+#   .build-fuzz/fuzz_trainer  files -> mobilenet_trainer_load with fuzzed
+#                           train options, then steps, get_tensor, export
 # from the library's own sources, compiled with swiftc directly:
 #   Sources/Core/Kernels/Interface  -> module MobileNetKernelInterface
 #   Sources/Core/Kernels/F32/<tier> -> modules MobileNetF32Generic, MobileNetF32AVX2 (haswell),
@@ -77,7 +79,7 @@ fi
 
 tier_objects=()
 for tier in "${tiers[@]}"; do read -r name _ <<< "$tier"; tier_objects+=("$out/obj/$name.o"); done
-for target in load args load_path; do
+for target in load args load_path trainer; do
     echo "== fuzz build: fuzz_$target"
     "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name "Fuzz_$target" -O -I Sources/CABI/CMobileNetHeader \
         "tests/fuzz/fuzz_$target.swift" tests/fuzz/FuzzSupport.swift \
@@ -95,4 +97,4 @@ if [ ! -f "$out/fuzz_args_small_model.safetensors" ]; then
     python3 tools/make_random_model.py --alpha 0.01 --resolution 16 --num-classes 7 --labels --seed 12 \
         -o "$out/fuzz_args_small_model.safetensors"
 fi
-echo "fuzz targets in $out: fuzz_load fuzz_args fuzz_load_path"
+echo "fuzz targets in $out: fuzz_load fuzz_args fuzz_load_path fuzz_trainer"

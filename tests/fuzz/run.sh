@@ -4,6 +4,8 @@
 #   fuzz_load  seeded with tests/corpus/{good,bad} (plus .build-fuzz/corpus/load), dictionary tests/fuzz/load.dict
 #   fuzz_args  from what earlier local runs found in .build-fuzz/corpus (none in CI)
 #   fuzz_load_path  the corpus as files with a fuzzed sparse size (up to 2^63 - 1)
+#   fuzz_trainer  the corpus and the tiny model behind a zero parameter block
+#              (defaults), for mobilenet_trainer_load and training calls
 # Prints each target's executions and executions per second. Exits non-zero
 # if a target crashed, leaked, timed out or broke an invariant; the input is
 # then in .build-fuzz/artifacts/ and the command to replay it is printed.
@@ -17,7 +19,7 @@ cd "$root"
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load args load_path)
+[ ${#targets[@]} -gt 0 ] || targets=(load args load_path trainer)
 out=${BUILD_DIR:-$root/.build-fuzz}
 export BUILD_DIR=$out
 
@@ -72,6 +74,24 @@ open(os.path.join(out, "sparse_f64_overflow"), "wb").write(
 PY
             fi
             flags+=(-dict=tests/fuzz/load.dict -max_len=131080)
+            seeds=("$seed_dir") ;;
+        trainer)
+            # A 64-byte parameter block of zeros (default options, then small
+            # steps; see fuzz_trainer.swift) before each file.
+            seed_dir="$out/seeds/trainer"
+            mkdir -p "$seed_dir"
+            if [ -z "$(ls -A "$seed_dir")" ]; then
+                python3 - "$seed_dir" "$out/fuzz_args_small_model.safetensors" tests/corpus/good tests/corpus/bad <<'PY'
+import os, sys
+out, small, *dirs = sys.argv[1:]
+files = [small] + [os.path.join(d, n) for d in dirs for n in sorted(os.listdir(d))]
+for path in files:
+    blob = open(path, "rb").read()
+    if len(blob) <= 131072:
+        open(os.path.join(out, os.path.basename(path)), "wb").write(bytes(64) + blob)
+PY
+            fi
+            flags+=(-dict=tests/fuzz/load.dict -max_len=131136)
             seeds=("$seed_dir") ;;
         *) echo "unknown target $target"; exit 2 ;;
     esac
