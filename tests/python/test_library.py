@@ -97,6 +97,10 @@ def test_struct_sizes_lp64():
     assert _native.Info.mult_adds.offset == 24
     assert _native.Info.num_layers.offset == 40
     assert _native.Info.layers.offset == 48
+    assert ctypes.sizeof(_native.TrainOptions) == 80  # 0.3.0
+    assert _native.TrainOptions.trainable_from.offset == 48
+    assert _native.TrainOptions.seed.offset == 64
+    assert _native.TrainOptions.adam_beta2.offset == 76
 
 
 C_LAYOUT_PROGRAM = r"""
@@ -109,6 +113,7 @@ int main(void) {
     printf("mobilenet_prediction %zu\n", sizeof(mobilenet_prediction));
     printf("mobilenet_layer_info %zu\n", sizeof(mobilenet_layer_info));
     printf("mobilenet_info %zu\n", sizeof(mobilenet_info));
+    printf("mobilenet_train_options %zu\n", sizeof(mobilenet_train_options));
     F(mobilenet_options, struct_size) F(mobilenet_options, num_threads) F(mobilenet_options, crop_fraction)
     F(mobilenet_prediction, class_index) F(mobilenet_prediction, probability) F(mobilenet_prediction, label)
     F(mobilenet_layer_info, name) F(mobilenet_layer_info, type) F(mobilenet_layer_info, stride)
@@ -119,6 +124,14 @@ int main(void) {
     F(mobilenet_info, struct_size) F(mobilenet_info, variant) F(mobilenet_info, width_multiplier)
     F(mobilenet_info, resolution) F(mobilenet_info, num_classes) F(mobilenet_info, mult_adds)
     F(mobilenet_info, parameters) F(mobilenet_info, num_layers) F(mobilenet_info, layers)
+    F(mobilenet_train_options, struct_size) F(mobilenet_train_options, num_threads)
+    F(mobilenet_train_options, optimizer) F(mobilenet_train_options, learning_rate)
+    F(mobilenet_train_options, momentum) F(mobilenet_train_options, rmsprop_decay)
+    F(mobilenet_train_options, epsilon) F(mobilenet_train_options, weight_decay)
+    F(mobilenet_train_options, label_smoothing) F(mobilenet_train_options, batchnorm)
+    F(mobilenet_train_options, batchnorm_decay) F(mobilenet_train_options, trainable_from)
+    F(mobilenet_train_options, num_classes) F(mobilenet_train_options, seed)
+    F(mobilenet_train_options, adam_beta1) F(mobilenet_train_options, adam_beta2)
     return 0;
 }
 """
@@ -136,7 +149,8 @@ def test_struct_layout_matches_c_compiler(tmp_path):
     subprocess.run([cc, "-std=c99", "-I", str(REPO / "include"), str(source), "-o", str(exe)], check=True)
     out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
     structs = {"mobilenet_options": _native.Options, "mobilenet_prediction": _native.Prediction,
-               "mobilenet_layer_info": _native.LayerInfo, "mobilenet_info": _native.Info}
+               "mobilenet_layer_info": _native.LayerInfo, "mobilenet_info": _native.Info,
+               "mobilenet_train_options": _native.TrainOptions}
     checked = 0
     for line in out.splitlines():
         words = line.split()
@@ -147,7 +161,7 @@ def test_struct_layout_matches_c_compiler(tmp_path):
             descriptor = getattr(structs[struct_name], field)
             assert (descriptor.offset, descriptor.size) == (int(words[1]), int(words[2])), line
         checked += 1
-    assert checked == 4 + 3 + 3 + 11 + 9
+    assert checked == 5 + 3 + 3 + 11 + 9 + 16
 
 
 def test_describe_accepts_our_struct_size():

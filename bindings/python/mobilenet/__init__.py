@@ -7,6 +7,11 @@
             print(f"{p.probability:.3f} {p.label} [{p.index}]")
         logits = model.run(batch)                    # float32 (N, H, W, 3) -> (N, classes)
 
+    with mobilenet.Trainer.load("model.safetensors", batchnorm="frozen",
+                                trainable_from="Logits", num_classes=5) as trainer:
+        loss = trainer.step(images, labels)          # float32 (N, H, W, 3), ints (N,)
+        trainer.save("checkpoint.safetensors")
+
     mobilenet.describe("separable", 0.5, 160).mult_adds
 
 A ctypes binding of libmobilenet.so (include/mobilenet.h); numpy for arrays,
@@ -32,6 +37,7 @@ from ._model import (
     version_number,
 )
 from ._native import LIBRARY_ENV, LibraryNotFoundError
+from ._trainer import Trainer
 from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
 
 __all__ = [
@@ -45,6 +51,7 @@ __all__ = [
     "Model",
     "Prediction",
     "Status",
+    "Trainer",
     "Variant",
     "best_isa",
     "default_model_path",

@@ -2,9 +2,13 @@
 
 Everything that touches C lives here. The structures mirror the C ones field
 for field with ctypes' natural (C) alignment, so their sizes and offsets are
-the C compiler's: on LP64 sizeof(mobilenet_options) = 16,
-sizeof(mobilenet_prediction) = 16, sizeof(mobilenet_layer_info) = 96 and
-sizeof(mobilenet_info) = 3120.
+the C compiler's: on LP64 sizeof(mobilenet_options) = 24,
+sizeof(mobilenet_prediction) = 16, sizeof(mobilenet_layer_info) = 96,
+sizeof(mobilenet_info) = 3128 and sizeof(mobilenet_train_options) = 80.
+
+The training functions (0.3.0) are bound when the library has all of them;
+a library without any of them (an older 0.x build) still opens, and
+has_training() says so. One with only some of them is rejected.
 
 The library is opened with ctypes.CDLL (not PyDLL), so every call releases the
 GIL for its duration: inference in one Python thread does not block others.
@@ -17,8 +21,8 @@ import sys
 import threading
 
 # Header constants (include/mobilenet.h).
-HEADER_VERSION = "0.2.0"
-HEADER_VERSION_NUMBER = 200
+HEADER_VERSION = "0.3.0"
+HEADER_VERSION_NUMBER = 300
 MAX_LAYERS = 32
 LAYER_NAME_SIZE = 48
 
@@ -30,6 +34,7 @@ MAX_THREADS = 256
 MAX_RESOLUTION = 4096        # mobilenet_describe
 MAX_CLASSES = 100000         # mobilenet_describe
 MAX_WIDTH_MULTIPLIER = 4.0   # mobilenet_describe: (0, 4]
+MAX_LABEL_BYTES = 255        # mobilenet_trainer_set_labels: 1..255 bytes each
 
 INT_MAX = 2**31 - 1
 
@@ -48,6 +53,7 @@ _c_size_t = ctypes.c_size_t
 _c_int64 = ctypes.c_int64
 _c_char_p = ctypes.c_char_p
 _c_void_p = ctypes.c_void_p
+_c_uint64 = ctypes.c_uint64
 
 
 class Options(ctypes.Structure):
@@ -107,7 +113,34 @@ class Info(ctypes.Structure):
     ]
 
 
+class TrainOptions(ctypes.Structure):
+    """struct mobilenet_train_options (since 0.3.0; 80 bytes on LP64). The
+    enums mobilenet_optimizer and mobilenet_batchnorm are C ints."""
+
+    _fields_ = [
+        ("struct_size", _c_size_t),
+        ("num_threads", _c_int),
+        ("optimizer", _c_int),
+        ("learning_rate", _c_float),
+        ("momentum", _c_float),
+        ("rmsprop_decay", _c_float),
+        ("epsilon", _c_float),
+        ("weight_decay", _c_float),
+        ("label_smoothing", _c_float),
+        ("batchnorm", _c_int),
+        ("batchnorm_decay", _c_float),
+        ("trainable_from", _c_char_p),
+        ("num_classes", _c_int),
+        ("seed", _c_uint64),
+        ("adam_beta1", _c_float),
+        ("adam_beta2", _c_float),
+    ]
+
+
 ModelPointer = _c_void_p  # mobilenet_model * (opaque)
+TrainerPointer = _c_void_p  # mobilenet_trainer * (opaque)
+_float_p = ctypes.POINTER(_c_float)
+_int32_p = ctypes.POINTER(ctypes.c_int32)
 
 # name -> (restype, argtypes): every function of include/mobilenet.h.
 PROTOTYPES = {
@@ -149,6 +182,34 @@ PROTOTYPES = {
     "mobilenet_describe_layer": (_c_int, [_c_int, _c_float, _c_int, _c_int, _c_int, ctypes.POINTER(LayerInfo)]),
 }
 
+# Since 0.3.0: training (bound only if the library has all of them).
+TRAINING_PROTOTYPES = {
+    "mobilenet_train_options_init": (None, [ctypes.POINTER(TrainOptions)]),
+    "mobilenet_trainer_load": (
+        _c_int, [_c_char_p, ctypes.POINTER(TrainOptions), ctypes.POINTER(TrainerPointer)]),
+    "mobilenet_trainer_new": (
+        _c_int, [_c_int, _c_float, _c_int, _c_int, ctypes.POINTER(TrainOptions),
+                 ctypes.POINTER(TrainerPointer)]),
+    "mobilenet_trainer_step": (
+        _c_int, [TrainerPointer, _float_p, _int32_p, _c_int, _c_int, _c_int, _float_p]),
+    "mobilenet_trainer_evaluate": (
+        _c_int, [TrainerPointer, _float_p, _int32_p, _c_int, _c_int, _c_int, _float_p,
+                 ctypes.POINTER(_c_int)]),
+    "mobilenet_trainer_set_learning_rate": (_c_int, [TrainerPointer, _c_float]),
+    "mobilenet_trainer_global_step": (_c_int64, [TrainerPointer]),
+    "mobilenet_trainer_num_classes": (_c_int, [TrainerPointer]),
+    "mobilenet_trainer_num_tensors": (_c_int, [TrainerPointer]),
+    "mobilenet_trainer_tensor_name": (_c_char_p, [TrainerPointer, _c_int]),
+    "mobilenet_trainer_tensor_size": (_c_size_t, [TrainerPointer, _c_char_p]),
+    "mobilenet_trainer_get_tensor": (_c_int, [TrainerPointer, _c_char_p, _float_p, _c_size_t]),
+    "mobilenet_trainer_set_labels": (_c_int, [TrainerPointer, ctypes.POINTER(_c_char_p), _c_int]),
+    "mobilenet_trainer_save": (_c_int, [TrainerPointer, _c_char_p]),
+    "mobilenet_trainer_export": (
+        _c_int, [TrainerPointer, ctypes.POINTER(Options), ctypes.POINTER(ModelPointer)]),
+    "mobilenet_trainer_free": (None, [TrainerPointer]),
+}
+PROTOTYPES.update(TRAINING_PROTOTYPES)
+
 
 class LibraryNotFoundError(OSError):
     """libmobilenet could not be found or opened (see README: library search)."""
@@ -160,10 +221,18 @@ def package_dir():
 
 def _open(path):
     lib = ctypes.CDLL(path)
-    missing = [name for name in PROTOTYPES if not hasattr(lib, name)]
+    missing = [name for name in PROTOTYPES if name not in TRAINING_PROTOTYPES
+               and not hasattr(lib, name)]
     if missing:
         raise LibraryNotFoundError(f"{path} is not libmobilenet: it lacks {', '.join(missing)}")
+    training_missing = [name for name in TRAINING_PROTOTYPES if not hasattr(lib, name)]
+    if training_missing and len(training_missing) != len(TRAINING_PROTOTYPES):
+        raise LibraryNotFoundError(f"{path} has part of the training API only: it lacks "
+                                   f"{', '.join(training_missing)}")
+    lib._mobilenet_training = not training_missing
     for name, (restype, argtypes) in PROTOTYPES.items():
+        if training_missing and name in TRAINING_PROTOTYPES:
+            continue
         function = getattr(lib, name)
         function.restype = restype
         function.argtypes = argtypes
@@ -277,6 +346,11 @@ def lib():
             if _lib is None:
                 _lib = find_library()
     return _lib
+
+
+def has_training():
+    """Whether the opened library has the training API (mobilenet_trainer_*, 0.3.0)."""
+    return lib()._mobilenet_training
 
 
 def library_path():
