@@ -25,7 +25,8 @@ final class ClassifierHead {
 
     func needs(_ ctx: TrainingContext, batch: Int) -> ScratchNeeds {
         var n = ctx.gemmWeightGradientNeeds(rows: batch, k: channels, n: classes)
-        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(channels, classes), n: max(channels, classes))
+        n.merge(ctx.gemmRowsNeeds(k: channels, n: classes))
+        n.merge(ctx.gemmRowsNeeds(k: classes, n: channels))
         return n
     }
 

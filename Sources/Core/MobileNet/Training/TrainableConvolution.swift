@@ -21,7 +21,8 @@ struct PointwiseTraining: TrainableConvolution {
     func needs(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, inputGradient: Bool) -> ScratchNeeds {
         let ci = spec.inputChannels, co = spec.outputChannels
         var n = ctx.gemmWeightGradientNeeds(rows: batch * g.outputHeight * g.outputWidth, k: ci, n: co)
-        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(ci, co), n: max(ci, co))
+        n.merge(ctx.gemmRowsNeeds(k: ci, n: co))
+        n.merge(ctx.gemmRowsNeeds(k: co, n: ci))
         return n
     }
 

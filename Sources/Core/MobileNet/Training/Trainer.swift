@@ -151,8 +151,9 @@ public final class Trainer {
         self.blocks = blocks
         head = try ClassifierHead(spec: headSpec!, tensors: lookup)
         let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
-        context = try TrainingContext(kernels: KernelSelection.trainingKernels(try KernelSelection.tierForLoad()),
-                                      pool: try ThreadPool(threadCount: threads))
+        let tier = try KernelSelection.tierForLoad()
+        context = try TrainingContext(kernels: KernelSelection.trainingKernels(tier),
+                                      inference: KernelSelection.kernels(tier), pool: try ThreadPool(threadCount: threads))
         try configureTraining(slot: slot)
     }
 

