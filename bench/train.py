@@ -125,7 +125,7 @@ def make_libmobilenet(threads, x, labels, seed):
         return float(trainer.step(x, labels))
 
     info = {"version": mobilenet.version(),
-            "settings": f"mobilenet.Trainer.new(threads={threads}, seed={seed}): TF-Slim "
+            "settings": f"mobilenet.Trainer.new(threads=T, seed={seed}): TF-Slim "
                         "defaults (RMSProp 0.9/0.9/1.0, lr 0.01, weight decay 4e-5, "
                         "BatchNorm TRAIN, decay 0.9997)",
             "notes": []}
@@ -181,7 +181,7 @@ def make_tensorflow(threads, x, labels, seed, jit=False):
 
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
     info = {"version": f"{tf.__version__} (Keras {keras.__version__})",
-            "settings": f"intra_op {threads}, inter_op 1; jit_compile={jit}; "
+            "settings": f"intra_op T, inter_op 1; jit_compile={jit}; "
                         f"TF_ENABLE_ONEDNN_OPTS={onednn if onednn is not None else 'unset (on)'}; "
                         "BatchNorm momentum 0.9997, eps 1e-3; ResourceApplyRMSProp",
             "notes": []}
@@ -277,7 +277,7 @@ def make_pytorch(threads, x, labels, seed, channels_last=False):
         return float(loss.item())
 
     info = {"version": torch.__version__,
-            "settings": f"set_num_threads({threads}), interop 1; "
+            "settings": "set_num_threads(T), interop 1; "
                         f"{'channels_last' if channels_last else 'NCHW contiguous'}; "
                         f"CPU capability {torch.backends.cpu.get_cpu_capability()}, "
                         f"mkldnn {'on' if torch.backends.mkldnn.is_available() else 'off'}; "
@@ -581,6 +581,8 @@ def render(args, bench, started, finished, load_start, load_end, results, infos,
                          f"({r['built'] / 1024:.0f}) | {load} | {losses} |")
     L.append("")
     L.append("## Engines")
+    L.append("")
+    L.append("T is the row's thread count.")
     L.append("")
     L.append("| engine | version | settings |")
     L.append("|---|---|---|")
