@@ -5,6 +5,8 @@
 #   bench/run.sh --configs       16 (alpha, resolution) configurations       -> bench/configs.md
 #   bench/run.sh --max-isa avx2  the same with kernels capped at AVX2 (libmobilenet, OpenVINO)
 #                                -> bench/results-avx2.md
+#   bench/run.sh --train         training steps/s: libmobilenet, TensorFlow, PyTorch (bench/train.py)
+#                                -> bench/results-train.md
 #   bench/run.sh --help          every option (--rounds, --runs, --engines, --threads, ...)
 # Sets up bench/.venv on first use; builds libmobilenet.so (and mobilenet-cli for
 # --profile) only if missing, or always with --build.
@@ -17,10 +19,12 @@ PIP_FLAGS=(-q --disable-pip-version-check)
 
 build=0
 profile=0
+train=0
 args=()
 for a in "$@"; do
     case "$a" in
         --build) build=1 ;;
+        --train) train=1 ;;
         --profile) profile=1; args+=("$a") ;;
         *) args+=("$a") ;;
     esac
@@ -56,11 +60,19 @@ fi
 # --- libmobilenet -------------------------------------------------------------
 if [ "$build" = 1 ] || [ ! -f .build/release/libmobilenet.so ]; then
     echo "bench: building libmobilenet.so" >&2
-    make lib >&2
+    if [ "$train" = 1 ]; then
+        # the libmobilenet row of --train is optional: TensorFlow and PyTorch still run
+        make lib >&2 || echo "bench: make lib failed; --train goes on without libmobilenet" >&2
+    else
+        make lib >&2
+    fi
 fi
 if [ "$profile" = 1 ] && { [ "$build" = 1 ] || [ ! -x .build/release/mobilenet-cli ]; }; then
     echo "bench: building mobilenet-cli" >&2
     swift build -c release --product mobilenet-cli >&2
 fi
 
+if [ "$train" = 1 ]; then
+    exec "$VENV/bin/python" bench/train.py ${args[@]+"${args[@]}"}
+fi
 exec "$VENV/bin/python" bench/bench.py ${args[@]+"${args[@]}"}
