@@ -242,7 +242,8 @@ public func mobilenet_trainer_get_tensor(_ trainer: OpaquePointer?, _ name: Unsa
         guard name != nil else { throw invalidArgument("name is NULL") }
         guard let n = tensorName(name) else { throw invalidArgument("name is not UTF-8 of at most 4095 bytes") }
         guard let values else { throw invalidArgument("values is NULL") }
-        try t.trainer.copyTensor(n, into: values, capacity: capacity)
+        // size_t arrives as Int: SIZE_MAX and other sizes past Int.max are "ample".
+        try t.trainer.copyTensor(n, into: values, capacity: capacity < 0 ? Int.max : capacity)
     }
 }
 
