@@ -25,7 +25,9 @@ final class ClassifierHead {
 
     func needs(_ ctx: TrainingContext, batch: Int) -> ScratchNeeds {
         var n = ctx.gemmWeightGradientNeeds(rows: batch, k: channels, n: classes)
-        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(channels, classes), n: max(channels, classes))
+        // The forward packs W (channels x classes), the backward W^T (classes x channels).
+        n.shared = max(ctx.kernels.denseGEMMPackedCount(k: channels, n: classes),
+                       ctx.kernels.denseGEMMPackedCount(k: classes, n: channels))
         return n
     }
 

@@ -299,6 +299,37 @@ final class TrainerGradientTests: XCTestCase {
         })
     }
 
+    /// The shared scratch holds the largest packed weight matrix (W or W^T),
+    /// not max(rows, columns)^2: with many classes the square was far larger
+    /// (100,000 classes: 4e10 floats, so every step was refused as out of memory).
+    func testSharedScratchIsTheLargestPackedMatrix() throws {
+        for (variant, classes) in [(Variant.separable, 3000), (.fullConv, 5)] {
+            var c = Case(alpha: 0.25, height: 9, width: 7, batch: 1, classes: classes, seed: 25)
+            c.variant = variant
+            let t = try makeTrainer(c)
+            let (input, labels) = batchData(c)
+            _ = try t.step(input: input, labels: labels, batch: 1, height: 9, width: 7)
+            let kernels = t.context.kernels
+            func packed(_ a: Int, _ b: Int) -> Int {
+                max(kernels.denseGEMMPackedCount(k: a, n: b), kernels.denseGEMMPackedCount(k: b, n: a))
+            }
+            var largest = packed(t.head.channels, t.head.classes)
+            for b in t.blocks where b.spec.type != .depthwise3x3 {
+                let k = b.spec.type == .conv3x3 ? 9 * b.spec.inputChannels : b.spec.inputChannels
+                largest = max(largest, packed(k, b.spec.outputChannels))
+            }
+            XCTAssertEqual(t.context.shared.count, largest, "\(variant.name), \(classes) classes")
+        }
+    }
+
+    func testStepsWithTheLargestClassCount() throws {
+        let c = Case(alpha: 0.25, height: 9, width: 7, batch: 2, classes: Architecture.maxClasses, seed: 26)
+        let t = try makeTrainer(c)
+        let (input, labels) = batchData(c)
+        let loss = try t.step(input: input, labels: labels, batch: 2, height: 9, width: 7)
+        XCTAssertEqual(Double(loss), log(Double(Architecture.maxClasses)), accuracy: 1)
+    }
+
     // MARK: Optimizers, evaluation, weight decay, determinism
 
     /// Two steps of each optimizer against TF1's update rules, computed in
