@@ -120,7 +120,8 @@ struct FullConvTraining3x3: TrainableConvolution {
         let k9 = 9 * spec.inputChannels, co = spec.outputChannels
         var n = ctx.gemmWeightGradientNeeds(rows: batch * g.outputHeight * g.outputWidth, k: k9, n: co)
         n.perSlot = max(n.perSlot, FullConvTraining3x3.forwardBlockRows * k9)
-        n.shared = ctx.kernels.denseGEMMPackedCount(k: max(k9, co), n: max(k9, co))
+        // The forward packs W (9 ci x co), the input gradient W^T (co x 9 ci).
+        n.shared = max(ctx.kernels.denseGEMMPackedCount(k: k9, n: co), ctx.kernels.denseGEMMPackedCount(k: co, n: k9))
         if inputGradient { n.perSlot = max(n.perSlot, g.outputHeight * g.outputWidth * k9) }
         return n
     }
