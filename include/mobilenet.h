@@ -556,6 +556,33 @@ MOBILENET_API mobilenet_status mobilenet_trainer_evaluate(mobilenet_trainer *tra
                                                           const int32_t *labels, int batch, int height,
                                                           int width, float *out_loss, int *out_correct);
 
+/* Head-only training on cached features (the fine-tuning "head" recipe):
+ * the embeddings mobilenet_model_embed gives for the trainer's network
+ * (mobilenet_trainer_export of it, or the model file it was loaded from), so
+ * each image's forward pass is paid once, not once per epoch. Allowed only
+ * while the Logits alone train (trainable_from "Logits" or "AvgPool_1a"),
+ * else INVALID_ARGUMENT: a trained backbone would make cached features stale.
+ * embeddings: batch * embedding_size floats, finite; labels as for
+ * mobilenet_trainer_step; batch 1..4096. The step is the Logits part of
+ * mobilenet_trainer_step exactly (cross-entropy with label smoothing, weight
+ * decay, the optimizer, the global step); BatchNorm is not involved. */
+MOBILENET_API mobilenet_status mobilenet_trainer_step_embeddings(mobilenet_trainer *trainer,
+                                                                 const float *embeddings,
+                                                                 const int32_t *labels, int batch,
+                                                                 float *out_loss);
+
+/* Loss (no label smoothing) and top-1 hits of the Logits on embeddings;
+ * changes nothing. Arguments as mobilenet_trainer_step_embeddings (allowed
+ * whatever trains). */
+MOBILENET_API mobilenet_status mobilenet_trainer_evaluate_embeddings(mobilenet_trainer *trainer,
+                                                                     const float *embeddings,
+                                                                     const int32_t *labels, int batch,
+                                                                     float *out_loss, int *out_correct);
+
+/* Floats per image of the embeddings the Logits take (1024 at alpha 1); 0 if
+ * trainer is NULL. */
+MOBILENET_API int mobilenet_trainer_embedding_size(const mobilenet_trainer *trainer);
+
 /* Sets the learning rate of later steps (a schedule is the caller's).
  * Errors: INVALID_ARGUMENT (NULL; a rate that is not finite, normal and
  * > 0). The rate is saved in checkpoints. */
