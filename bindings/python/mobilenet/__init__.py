@@ -14,6 +14,9 @@
 
     mobilenet.describe("separable", 0.5, 160).mult_adds
 
+    model = mobilenet.fine_tune("photos/", recipe="head")  # one folder per class
+    print(mobilenet.evaluate(model, "test_photos/")["accuracy"], model.history)
+
 A ctypes binding of libmobilenet.so (include/mobilenet.h); numpy for arrays,
 Pillow only to read image files and PIL images. The shared library is found
 through $MOBILENET_LIBRARY, then next to this package, then on the system
@@ -38,10 +41,15 @@ from ._model import (
 )
 from ._native import LIBRARY_ENV, LibraryNotFoundError
 from ._trainer import Trainer
+from . import datasets
+from ._evaluate import evaluate
+from ._finetune import fine_tune
+from ._history import History
 from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
 
 __all__ = [
     "Error",
+    "History",
     "Info",
     "LIBRARY_ENV",
     "Layer",
@@ -54,8 +62,11 @@ __all__ = [
     "Trainer",
     "Variant",
     "best_isa",
+    "datasets",
     "default_model_path",
     "describe",
+    "evaluate",
+    "fine_tune",
     "library_path",
     "load",
     "load_bytes",

@@ -207,6 +207,32 @@ def _batch_args(images, labels, num_classes):
     return images, np.ascontiguousarray(array, dtype=np.int32)
 
 
+def _embedding_args(embeddings, labels, size, num_classes):
+    """(embeddings C-contiguous float32 (N, size), labels int32 (N,))."""
+    if not isinstance(embeddings, np.ndarray):
+        raise TypeError(f"embeddings must be a numpy.ndarray, not {type(embeddings).__name__}")
+    if embeddings.dtype != np.dtype(np.float32):
+        raise TypeError(f"embeddings must have dtype float32 (native byte order), not "
+                        f"{embeddings.dtype} (convert explicitly, e.g. e.astype(np.float32))")
+    if embeddings.ndim != 2 or embeddings.shape[1] != size:
+        raise ValueError(f"embeddings must be 2-D (N, {size}), got shape {embeddings.shape}")
+    batch = embeddings.shape[0]
+    if batch == 0:
+        raise ValueError("embeddings is empty")
+    if batch > _native.MAX_BATCH:
+        raise ValueError(f"batch {batch} is more than {_native.MAX_BATCH}")
+    # C rejects a non-finite value too; checking here names the row.
+    finite = np.isfinite(embeddings).all(axis=1)
+    if not finite.all():
+        raise ValueError(f"embeddings row {int(np.argmin(finite))} is not finite")
+    embeddings = np.ascontiguousarray(embeddings)
+    if not embeddings.flags.aligned:
+        embeddings = embeddings.copy()
+    # The label checks are _batch_args' (a dummy image batch of the right N).
+    _, labels = _batch_args(np.empty((batch, 1, 1, 3), np.float32), labels, num_classes)
+    return embeddings, labels
+
+
 class Trainer:
     """A network being trained (mobilenet_trainer): parameters, BatchNorm
     moving statistics, optimizer slots and global step. Create one with
@@ -363,6 +389,43 @@ class Trainer:
                 labels.ctypes.data_as(_native._int32_p), batch, height, width, ctypes.byref(loss),
                 ctypes.byref(correct)))
             return float(loss.value), int(correct.value)
+
+    def step_embeddings(self, embeddings, labels):
+        """One step of the Logits alone on cached embeddings (float32 (N,
+        embedding_size), as Model.features of the trainer's own network
+        gives them); returns the batch's loss as step() does. Allowed only
+        while the Logits alone train (trainable_from "Logits" or
+        "AvgPool_1a"), else mobilenet.Error INVALID_ARGUMENT."""
+        with self._locked():
+            handle = self._live()
+            size = int(_native.lib().mobilenet_trainer_embedding_size(handle))
+            embeddings, labels = _embedding_args(embeddings, labels, size, self._num_classes)
+            loss = ctypes.c_float()
+            _check(_native.lib().mobilenet_trainer_step_embeddings(
+                handle, embeddings.ctypes.data_as(_native._float_p),
+                labels.ctypes.data_as(_native._int32_p), embeddings.shape[0], ctypes.byref(loss)))
+            return float(loss.value)
+
+    def evaluate_embeddings(self, embeddings, labels):
+        """(mean cross-entropy without smoothing, number of top-1 hits) of the
+        Logits on embeddings; changes nothing."""
+        with self._locked():
+            handle = self._live()
+            size = int(_native.lib().mobilenet_trainer_embedding_size(handle))
+            embeddings, labels = _embedding_args(embeddings, labels, size, self._num_classes)
+            loss = ctypes.c_float()
+            correct = ctypes.c_int()
+            _check(_native.lib().mobilenet_trainer_evaluate_embeddings(
+                handle, embeddings.ctypes.data_as(_native._float_p),
+                labels.ctypes.data_as(_native._int32_p), embeddings.shape[0], ctypes.byref(loss),
+                ctypes.byref(correct)))
+            return float(loss.value), int(correct.value)
+
+    @property
+    def embedding_size(self):
+        """Floats per embedding the Logits take (1024 at width multiplier 1)."""
+        with self._locked():
+            return int(_native.lib().mobilenet_trainer_embedding_size(self._live()))
 
     @property
     def learning_rate(self):
