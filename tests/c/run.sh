@@ -208,6 +208,9 @@ c_test test_api failures -lpthread -lm
 step "training API (tests/c/test_trainer.c)"
 c_test test_trainer failures -lm
 
+step "head-only steps on cached embeddings (tests/c/test_trainer_embeddings.c)"
+c_test test_trainer_embeddings failures -lm
+
 step "checkpoint saves killed with SIGKILL (tests/c/test_trainer_kill.c)"
 c_test test_trainer_kill all
 

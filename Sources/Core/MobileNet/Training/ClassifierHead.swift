@@ -44,6 +44,12 @@ final class ClassifierHead {
             }
             for i in 0..<c { out[i] /= Float(pixels) }
         }
+        self.logits(ctx, batch: batch, pooled: pooled, logits: logits)
+    }
+
+    /// logits = pooled W + b.
+    func logits(_ ctx: TrainingContext, batch: Int, pooled: UnsafePointer<Float>, logits: UnsafeMutablePointer<Float>) {
+        let c = channels, k = classes
         ctx.gemmRows(rows: batch, k: c, n: k, a: pooled, lda: c, b: weights.tensor.pointer, rowStride: k,
                      columnStride: 1, c: logits, ldc: k)
         let b = biases.tensor.pointer

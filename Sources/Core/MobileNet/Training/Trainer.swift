@@ -327,6 +327,70 @@ public final class Trainer {
         return (Float(loss), head.correct(logits: w.logits.pointer, labels: labels, batch: batch))
     }
 
+    // MARK: Head-only steps on cached embeddings
+
+    /// Floats per image of the pooled features the Logits take.
+    public var embeddingSize: Int { head.channels }
+
+    /// Logits, their gradient and dPooled for head-only steps at one batch size.
+    private var headBuffers: (batch: Int, logits: AlignedBuffer, dLogits: AlignedBuffer, dPooled: AlignedBuffer)?
+
+    private func headBuffers(batch: Int) throws -> (logits: AlignedBuffer, dLogits: AlignedBuffer, dPooled: AlignedBuffer) {
+        if let b = headBuffers, b.batch == batch { return (b.logits, b.dLogits, b.dPooled) }
+        headBuffers = nil
+        try context.reserve(head.needs(context, batch: batch))
+        let b = (batch: batch, logits: try AlignedBuffer(count: batch * head.classes),
+                 dLogits: try AlignedBuffer(count: batch * head.classes),
+                 dPooled: try AlignedBuffer(count: batch * head.channels))
+        headBuffers = b
+        return (b.logits, b.dLogits, b.dPooled)
+    }
+
+    private func validateEmbeddings(_ embeddings: UnsafePointer<Float>?, _ labels: UnsafePointer<Int32>?,
+                                    batch: Int) throws -> (UnsafePointer<Float>, UnsafePointer<Int32>) {
+        guard let embeddings else { throw MobileNetError.invalid("embeddings is NULL") }
+        guard let labels else { throw MobileNetError.invalid("labels is NULL") }
+        guard (1...Model.maxBatch).contains(batch) else {
+            throw MobileNetError.invalid("batch \(batch) is outside 1...\(Model.maxBatch)")
+        }
+        for i in 0..<batch where labels[i] < 0 || Int(labels[i]) >= numClasses {
+            throw MobileNetError.invalid("labels[\(i)] is \(labels[i]), outside 0...\(numClasses - 1)")
+        }
+        for i in 0..<batch * embeddingSize where !embeddings[i].isFinite {
+            throw MobileNetError.invalid("embeddings[\(i)] is not a finite number")
+        }
+        return (embeddings, labels)
+    }
+
+    /// One step of the Logits alone on pooled features (the "head" recipe).
+    public func stepEmbeddings(embeddings: UnsafePointer<Float>?, labels: UnsafePointer<Int32>?, batch: Int) throws -> Float {
+        guard firstTrainableBlock == blocks.count, head.weights.trainable else {
+            throw MobileNetError.invalid("steps on embeddings need the Logits alone to train (trainable_from "
+                                         + "\"Logits\"); this trainer trains from '\(options.trainableFrom ?? blocks[0].spec.name)'")
+        }
+        let (embeddings, labels) = try validateEmbeddings(embeddings, labels, batch: batch)
+        let b = try headBuffers(batch: batch)
+        head.logits(context, batch: batch, pooled: embeddings, logits: b.logits.pointer)
+        let loss = head.loss(logits: b.logits.pointer, labels: labels, batch: batch,
+                             labelSmoothing: options.labelSmoothing, gradient: b.dLogits.pointer)
+        guard loss.isFinite else { throw MobileNetError.invalid("the loss is not finite; nothing was updated") }
+        head.backward(context, batch: batch, pixels: 1, pooled: embeddings, dLogits: b.dLogits.pointer,
+                      dPooled: b.dPooled.pointer, da: nil)
+        try applyUpdates()
+        globalStep += 1
+        return Float(loss)
+    }
+
+    /// Loss (no smoothing) and top-1 hits of the Logits on pooled features; changes nothing.
+    public func evaluateEmbeddings(embeddings: UnsafePointer<Float>?, labels: UnsafePointer<Int32>?,
+                                   batch: Int) throws -> (loss: Float, correct: Int) {
+        let (embeddings, labels) = try validateEmbeddings(embeddings, labels, batch: batch)
+        let b = try headBuffers(batch: batch)
+        head.logits(context, batch: batch, pooled: embeddings, logits: b.logits.pointer)
+        let loss = head.loss(logits: b.logits.pointer, labels: labels, batch: batch, labelSmoothing: 0, gradient: nil)
+        return (Float(loss), head.correct(logits: b.logits.pointer, labels: labels, batch: batch))
+    }
+
     public func setLearningRate(_ rate: Float) throws {
         try TrainingOptions.checkLearningRate(rate)
         options.learningRate = rate
