@@ -85,7 +85,13 @@ final class TrainingContext {
     func gemmWeightGradient(rows: Int, k: Int, n: Int, x: WeightGradientInput, dz: UnsafePointer<Float>,
                             grad: UnsafeMutablePointer<Float>) {
         let chunks = ReductionChunks(rows: rows)
-        pool.parallel(WeightGradientJob(ctx: self, chunks: chunks, k: k, n: n, x: x, dz: dz, fast: n % 8 == 0))
+        // Few chunks (the 7x7 layers: one at batch 16) would leave threads
+        // idle: then each chunk's rows of dW are split too, which changes no
+        // sum (every element is still one chain over its chunk's rows).
+        let splits = chunks.count >= 2 * pool.threadCount ? 1
+            : max(1, min((2 * pool.threadCount + chunks.count - 1) / chunks.count, k / 32))
+        pool.parallel(WeightGradientJob(ctx: self, chunks: chunks, splits: splits, k: k, n: n, x: x, dz: dz,
+                                        fast: n % 8 == 0))
         reducePartials(partial.pointer, chunks: chunks.count, stride: k * n, count: k * n, into: grad, pool: pool)
     }
 
@@ -159,31 +165,37 @@ enum WeightGradientInput {
     case windows(FullConvTraining3x3, x: UnsafePointer<Float>, geometry: LayerGeometry)
 }
 
-/// One chunk of X^T dZ into its partial sum (gemmWeightGradient).
+/// One chunk of X^T dZ (a slice of its rows) into its partial sum (gemmWeightGradient).
 private struct WeightGradientJob: PartRunner {
-    let ctx: TrainingContext, chunks: ReductionChunks, k: Int, n: Int
+    let ctx: TrainingContext, chunks: ReductionChunks, splits: Int, k: Int, n: Int
     let x: WeightGradientInput, dz: UnsafePointer<Float>, fast: Bool
-    var parts: Int { chunks.count }
+    var parts: Int { chunks.count * splits }
 
-    func run(part chunk: Int, slot: Int) {
+    func run(part: Int, slot: Int) {
+        let chunk = part / splits
+        let slice = partition(k, part: part % splits, parts: splits, granule: 8)
+        guard !slice.isEmpty else { return }
         let range = chunks.range(chunk)
-        let transposed = ctx.slotScratch(slot)
-        let packed = transposed + k * chunks.rowsPerChunk
+        let scratch = ctx.slotScratch(slot)
+        let packed = scratch + k * chunks.rowsPerChunk
+        let a: UnsafePointer<Float>
         switch x {
         case .rows(let rows):
-            ctx.kernels.transpose(rows: range.count, columns: k, rows + range.lowerBound * k, lds: k, transposed,
-                                  ldd: range.count)
+            ctx.kernels.transpose(rows: range.count, columns: slice.count, rows + range.lowerBound * k + slice.lowerBound,
+                                  lds: k, scratch, ldd: range.count)
+            a = UnsafePointer(scratch)
         case .windows(let conv, let images, let g):
-            conv.transposedWindows(images, g, rows: range, into: transposed)
+            conv.transposedWindows(images, g, rows: range, into: scratch)
+            a = UnsafePointer(scratch + slice.lowerBound * range.count)
         }
-        let c = ctx.partial.pointer + chunk * k * n, b = dz + range.lowerBound * n
+        let c = ctx.partial.pointer + chunk * k * n + slice.lowerBound * n, b = dz + range.lowerBound * n
         if fast {
             ctx.packForInference(b, rowStride: n, columnStride: 1, k: range.count, n: n, into: packed, row: packed)
-            ctx.inference.gemm(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
+            ctx.inference.gemm(m: slice.count, k: range.count, n: n, a: a, lda: range.count, packedB: packed,
                                bias: ctx.zeros.pointer, c: c, ldc: n, clamp: .none, panels: nil)
         } else {
             ctx.kernels.denseGEMMPackB(b, rowStride: n, columnStride: 1, k: range.count, n: n, into: packed)
-            ctx.kernels.denseGEMM(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
+            ctx.kernels.denseGEMM(m: slice.count, k: range.count, n: n, a: a, lda: range.count, packedB: packed,
                                   c: c, ldc: n, accumulate: false)
         }
     }
