@@ -195,6 +195,35 @@ public func mobilenet_trainer_evaluate(_ trainer: OpaquePointer?, _ input: Unsaf
     }
 }
 
+@_cdecl("mobilenet_trainer_step_embeddings")
+public func mobilenet_trainer_step_embeddings(_ trainer: OpaquePointer?, _ embeddings: UnsafePointer<Float>?,
+                                              _ labels: UnsafePointer<Int32>?, _ batch: Int32,
+                                              _ outLoss: UnsafeMutablePointer<Float>?) -> mobilenet_status {
+    guarded("mobilenet_trainer_step_embeddings") {
+        let loss = try TrainerHandle.from(trainer).trainer.stepEmbeddings(embeddings: embeddings, labels: labels,
+                                                                          batch: Int(batch))
+        outLoss?.pointee = loss
+    }
+}
+
+@_cdecl("mobilenet_trainer_evaluate_embeddings")
+public func mobilenet_trainer_evaluate_embeddings(_ trainer: OpaquePointer?, _ embeddings: UnsafePointer<Float>?,
+                                                  _ labels: UnsafePointer<Int32>?, _ batch: Int32,
+                                                  _ outLoss: UnsafeMutablePointer<Float>?,
+                                                  _ outCorrect: UnsafeMutablePointer<Int32>?) -> mobilenet_status {
+    guarded("mobilenet_trainer_evaluate_embeddings") {
+        let (loss, correct) = try TrainerHandle.from(trainer).trainer.evaluateEmbeddings(
+            embeddings: embeddings, labels: labels, batch: Int(batch))
+        outLoss?.pointee = loss
+        outCorrect?.pointee = Int32(correct)
+    }
+}
+
+@_cdecl("mobilenet_trainer_embedding_size")
+public func mobilenet_trainer_embedding_size(_ trainer: OpaquePointer?) -> Int32 {
+    Int32((try? TrainerHandle.from(trainer))?.trainer.embeddingSize ?? 0)
+}
+
 @_cdecl("mobilenet_trainer_set_learning_rate")
 public func mobilenet_trainer_set_learning_rate(_ trainer: OpaquePointer?, _ rate: Float) -> mobilenet_status {
     guarded("mobilenet_trainer_set_learning_rate") { try TrainerHandle.from(trainer).trainer.setLearningRate(rate) }

@@ -23,6 +23,8 @@ public final class Trainer {
     private var workspace: TrainingWorkspace?
     private var trainable: [Variable] = []
     private var betaPowers: (Tensor, Tensor)?
+    /// Per pool slot: the first element whose update would not be finite, or -1.
+    private let failureFlags: AlignedBuffer
 
     public var numClasses: Int { architecture.numClasses }
     public var kernelTier: ISATier { context.kernels.tier }
@@ -154,6 +156,7 @@ public final class Trainer {
         let tier = try KernelSelection.tierForLoad()
         context = try TrainingContext(kernels: KernelSelection.trainingKernels(tier),
                                       inference: KernelSelection.kernels(tier), pool: try ThreadPool(threadCount: threads))
+        failureFlags = try AlignedBuffer(count: threads)
         try configureTraining(slot: slot)
     }
 
@@ -297,18 +300,22 @@ public final class Trainer {
         let hyper = OptimizerRule.Hyper(options: options, learningRate: options.learningRate,
                                         beta1Power: betaPowers?.0.pointer[0] ?? 1, beta2Power: betaPowers?.1.pointer[0] ?? 1)
         let decay = options.weightDecay
+        // Elementwise, so split across the pool (4.2M weights at 1.0/224:
+        // about 30 ms a step on one thread); a failure is flagged per slot.
+        let flags = failureFlags.pointer
         for v in trainable {
-            for i in 0..<v.tensor.count {
-                let g = OptimizerRule.gradient(v, i, weightDecay: decay)
-                guard g.isFinite, OptimizerRule.update(v, i, g, hyper, commit: false) else {
-                    throw MobileNetError.invalid("the step would make '\(v.name)' non-finite (element \(i)); nothing was updated")
-                }
+            flags.initialize(repeating: -1, count: context.pool.threadCount)
+            context.pool.forEachRange(v.tensor.count, granule: 4096,
+                                      OptimizerUpdate(variable: v, hyper: hyper, weightDecay: decay, commit: false,
+                                                      failures: flags))
+            for slot in 0..<context.pool.threadCount where flags[slot] >= 0 {
+                throw MobileNetError.invalid("the step would make '\(v.name)' non-finite (near element \(Int(flags[slot]))); nothing was updated")
             }
         }
         for v in trainable {
-            for i in 0..<v.tensor.count {
-                _ = OptimizerRule.update(v, i, OptimizerRule.gradient(v, i, weightDecay: decay), hyper, commit: true)
-            }
+            context.pool.forEachRange(v.tensor.count, granule: 4096,
+                                      OptimizerUpdate(variable: v, hyper: hyper, weightDecay: decay, commit: true,
+                                                      failures: flags))
         }
         if let (b1, b2) = betaPowers {
             b1.pointer[0] *= options.adamBeta1
@@ -325,6 +332,70 @@ public final class Trainer {
         forward(w, input: input, batchStatistics: false)
         let loss = head.loss(logits: w.logits.pointer, labels: labels, batch: batch, labelSmoothing: 0, gradient: nil)
         return (Float(loss), head.correct(logits: w.logits.pointer, labels: labels, batch: batch))
+    }
+
+    // MARK: Head-only steps on cached embeddings
+
+    /// Floats per image of the pooled features the Logits take.
+    public var embeddingSize: Int { head.channels }
+
+    /// Logits, their gradient and dPooled for head-only steps at one batch size.
+    private var headBuffers: (batch: Int, logits: AlignedBuffer, dLogits: AlignedBuffer, dPooled: AlignedBuffer)?
+
+    private func headBuffers(batch: Int) throws -> (logits: AlignedBuffer, dLogits: AlignedBuffer, dPooled: AlignedBuffer) {
+        if let b = headBuffers, b.batch == batch { return (b.logits, b.dLogits, b.dPooled) }
+        headBuffers = nil
+        try context.reserve(head.needs(context, batch: batch))
+        let b = (batch: batch, logits: try AlignedBuffer(count: batch * head.classes),
+                 dLogits: try AlignedBuffer(count: batch * head.classes),
+                 dPooled: try AlignedBuffer(count: batch * head.channels))
+        headBuffers = b
+        return (b.logits, b.dLogits, b.dPooled)
+    }
+
+    private func validateEmbeddings(_ embeddings: UnsafePointer<Float>?, _ labels: UnsafePointer<Int32>?,
+                                    batch: Int) throws -> (UnsafePointer<Float>, UnsafePointer<Int32>) {
+        guard let embeddings else { throw MobileNetError.invalid("embeddings is NULL") }
+        guard let labels else { throw MobileNetError.invalid("labels is NULL") }
+        guard (1...Model.maxBatch).contains(batch) else {
+            throw MobileNetError.invalid("batch \(batch) is outside 1...\(Model.maxBatch)")
+        }
+        for i in 0..<batch where labels[i] < 0 || Int(labels[i]) >= numClasses {
+            throw MobileNetError.invalid("labels[\(i)] is \(labels[i]), outside 0...\(numClasses - 1)")
+        }
+        for i in 0..<batch * embeddingSize where !embeddings[i].isFinite {
+            throw MobileNetError.invalid("embeddings[\(i)] is not a finite number")
+        }
+        return (embeddings, labels)
+    }
+
+    /// One step of the Logits alone on pooled features (the "head" recipe).
+    public func stepEmbeddings(embeddings: UnsafePointer<Float>?, labels: UnsafePointer<Int32>?, batch: Int) throws -> Float {
+        guard firstTrainableBlock == blocks.count, head.weights.trainable else {
+            throw MobileNetError.invalid("steps on embeddings need the Logits alone to train (trainable_from "
+                                         + "\"Logits\"); this trainer trains from '\(options.trainableFrom ?? blocks[0].spec.name)'")
+        }
+        let (embeddings, labels) = try validateEmbeddings(embeddings, labels, batch: batch)
+        let b = try headBuffers(batch: batch)
+        head.logits(context, batch: batch, pooled: embeddings, logits: b.logits.pointer)
+        let loss = head.loss(logits: b.logits.pointer, labels: labels, batch: batch,
+                             labelSmoothing: options.labelSmoothing, gradient: b.dLogits.pointer)
+        guard loss.isFinite else { throw MobileNetError.invalid("the loss is not finite; nothing was updated") }
+        head.backward(context, batch: batch, pixels: 1, pooled: embeddings, dLogits: b.dLogits.pointer,
+                      dPooled: b.dPooled.pointer, da: nil)
+        try applyUpdates()
+        globalStep += 1
+        return Float(loss)
+    }
+
+    /// Loss (no smoothing) and top-1 hits of the Logits on pooled features; changes nothing.
+    public func evaluateEmbeddings(embeddings: UnsafePointer<Float>?, labels: UnsafePointer<Int32>?,
+                                   batch: Int) throws -> (loss: Float, correct: Int) {
+        let (embeddings, labels) = try validateEmbeddings(embeddings, labels, batch: batch)
+        let b = try headBuffers(batch: batch)
+        head.logits(context, batch: batch, pooled: embeddings, logits: b.logits.pointer)
+        let loss = head.loss(logits: b.logits.pointer, labels: labels, batch: batch, labelSmoothing: 0, gradient: nil)
+        return (Float(loss), head.correct(logits: b.logits.pointer, labels: labels, batch: batch))
     }
 
     public func setLearningRate(_ rate: Float) throws {
@@ -402,5 +473,24 @@ public final class Trainer {
         }
         return try Model(architecture: architecture, metadata: metadata, parameters: parameters,
                          tier: try Model.tier(options), options: options)
+    }
+}
+
+/// One range of a variable's optimizer update: a checking pass (commit false,
+/// which records the first non-finite element of the range in its slot's
+/// flag) or the writing pass.
+private struct OptimizerUpdate: RangeWork {
+    let variable: Variable, hyper: OptimizerRule.Hyper, weightDecay: Float, commit: Bool
+    let failures: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>, slot: Int) {
+        for i in range {
+            let g = OptimizerRule.gradient(variable, i, weightDecay: weightDecay)
+            let ok = OptimizerRule.update(variable, i, g, hyper, commit: commit)
+            if !commit && (!g.isFinite || !ok) {
+                if failures[slot] < 0 { failures[slot] = Float(i) }
+                return
+            }
+        }
     }
 }
