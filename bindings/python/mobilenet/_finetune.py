@@ -160,7 +160,8 @@ def _with_resolution(trainer, resolution, threads):
 def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, learning_rate=None,
               optimizer="rmsprop", resolution=None, alpha=0.25, validation_split=0.1, threads=0,
               seed=0, checkpoint=None, resume=None, progress=True, color_distortion=False,
-              area_range=pre.AREA_RANGE, flip=True, decay=DECAY_FACTOR, epochs_per_decay=EPOCHS_PER_DECAY, **options):
+              area_range=pre.AREA_RANGE, flip=True, warm_start=True, decay=DECAY_FACTOR,
+              epochs_per_decay=EPOCHS_PER_DECAY, _save_to=None, **options):
     """Trains a classifier of the dataset's classes and returns it as a loaded
     mobilenet.Model (labels = the classes, resolution = the one trained at)
     with .history (a History).
@@ -185,6 +186,10 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
       area_range, flip: the distorted crop's area fraction (0.08, 1) and the
       random left-right flip (on); narrow or turn them off for images whose
       meaning a small crop or a mirror changes (digits, text).
+    warm_start: for from=/last=/all, first train the new Logits alone on
+      cached embeddings (the head recipe, its defaults), then the chosen
+      layers from there: TF-Slim's flowers tutorial's two stages, so that the
+      backbone is not fine-tuned against a random classifier.
     options: further Trainer options (momentum, epsilon, weight_decay,
       label_smoothing, batchnorm, batchnorm_decay, ...)."""
     kind, arg = parse_recipe(recipe)
@@ -246,17 +251,36 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
             "base_model": base_path, "trainable_from": trainable_from, "seed": seed}
     history = History(info=info)
 
+    info["step_offset"] = 0  # steps taken before this recipe's epochs (the warm start's)
+    warm_directory = None
     if resume is not None:
         trainer = Trainer.load(resume, **trainer_options)
         sidecar = f"{os.fspath(resume)}.history.json"
         if os.path.isfile(sidecar):
-            history = History(History.load(sidecar).epochs, info)
+            saved = History.load(sidecar)
+            history = History(saved.epochs, info)
+            info["step_offset"] = saved.info.get("step_offset", 0)
+            info["warm_start"] = saved.info.get("warm_start")
     elif kind == "scratch":
         trainer = Trainer.new("separable", alpha, resolution, num_classes, **trainer_options)
+    elif kind != "head" and warm_start:
+        warm_directory = tempfile.TemporaryDirectory()
+        warm_path = os.path.join(warm_directory.name, "head.safetensors")
+        report.line("warm start: the new Logits first, on cached embeddings")
+        head = fine_tune(train, base_path, "head", resolution=resolution, validation_split=0,
+                         threads=threads, seed=seed, progress=progress, _save_to=warm_path)
+        info["warm_start"] = {"epochs": len(head.history),
+                              "accuracy": head.history.accuracy[-1],
+                              "embedding_seconds": head.history.info["embedding_seconds"]}
+        head.close()
+        trainer = Trainer.load(warm_path, **trainer_options)
+        info["step_offset"] = trainer.global_step
     else:
         trainer = Trainer.load(base_path, num_classes=num_classes, **trainer_options)
 
     with trainer:
+        if warm_directory is not None:
+            warm_directory.cleanup()
         if trainer.num_classes != num_classes:
             raise ValueError(f"the checkpoint has {trainer.num_classes} classes, the dataset "
                              f"{num_classes}")
@@ -283,7 +307,8 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
 
         steps_per_epoch = len(_batches(len(train), batch_size, np.random.default_rng(0),
                                        kind != "head"))
-        first_epoch = trainer.global_step // max(steps_per_epoch, 1)
+        offset = info["step_offset"]
+        first_epoch = (trainer.global_step - offset) // max(steps_per_epoch, 1)
         history.epochs = history.epochs[:first_epoch]
         mean, scale = normalization
         for epoch in range(first_epoch, epochs):
@@ -292,7 +317,7 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
             losses = []
             report.start(f"epoch {epoch + 1}/{epochs}", len(train))
             for indices in _batches(len(train), batch_size, rng, kind != "head"):
-                rate = learning_rate_at(trainer.global_step, base_rate, steps_per_epoch,
+                rate = learning_rate_at(trainer.global_step - offset, base_rate, steps_per_epoch,
                                         decay, epochs_per_decay)
                 if not math.isclose(rate, trainer.learning_rate, rel_tol=1e-6):
                     trainer.learning_rate = rate
@@ -328,6 +353,8 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
                 trainer.save(checkpoint)
                 history.save(f"{os.fspath(checkpoint)}.history.json")
 
+        if _save_to is not None:
+            trainer.save(_save_to)
         result = trainer.export(threads=threads)
         if result.resolution != resolution:
             result.close()

@@ -16,7 +16,7 @@ class History:
 
     def __init__(self, epochs=None, info=None):
         self.epochs = list(epochs or [])
-        self.info = dict(info or {})
+        self.info = info if info is not None else {}
 
     def append(self, record):
         self.epochs.append(dict(record))

@@ -90,7 +90,8 @@ def resize(rgb, box, height, width):
     lx = lx[None, :, None]
     t = rows_top[:, left] + (rows_top[:, right] - rows_top[:, left]) * lx
     b = rows_bottom[:, left] + (rows_bottom[:, right] - rows_bottom[:, left]) * lx
-    return t + (b - t) * ly[:, None, None]
+    # fancy indexing may hand back a transposed layout: C order for the C calls
+    return np.ascontiguousarray(t + (b - t) * ly[:, None, None])
 
 
 def normalize(pixels, mean, scale):
@@ -103,7 +104,7 @@ def for_eval(rgb, size, mean=DEFAULT_MEAN, scale=DEFAULT_SCALE, fraction=CENTRAL
     the C library computes it for classify/embed."""
     y0, h = central_crop(rgb.shape[0], fraction)
     x0, w = central_crop(rgb.shape[1], fraction)
-    return normalize(resize(rgb, (y0, h, x0, w), size, size), mean, scale)
+    return np.ascontiguousarray(normalize(resize(rgb, (y0, h, x0, w), size, size), mean, scale))
 
 
 def distorted_box(rng, height, width, area_range=AREA_RANGE, aspect_range=ASPECT_RANGE,
