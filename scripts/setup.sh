@@ -24,7 +24,7 @@ if [ "${1:-}" = "--test" ]; then
         echo "setup: creating .venv"
         python3 -m venv .venv
     fi
-    if ! .venv/bin/python -c "import numpy, PIL, pytest, onnx, onnxruntime, dask.dataframe, distributed" 2>/dev/null; then
+    if ! .venv/bin/python -c "import numpy, PIL, pytest, onnx, onnxruntime, dask.dataframe, distributed, sklearn, skimage" 2>/dev/null; then
         echo "setup: installing Python test requirements into .venv"
         .venv/bin/pip install -q --disable-pip-version-check -r tests/python/requirements.txt
     fi

@@ -205,3 +205,4 @@ def test_wheel_opt_out_and_stale_build(scratch, tmp_path):
     assert LIBRARY_ENTRY not in files and MODEL_ENTRY not in files
     assert "mobilenet/removed_module.py" not in files
     assert "mobilenet/__init__.py" in files
+    assert "mobilenet/datasets/__init__.py" in files

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Held-out accuracy of mobilenet.fine_tune's recipes on real data that ships
+inside pip packages (offline): scikit-learn's digits (1,797 8x8 images, 10
+classes) and scikit-image's lfw_subset (200 25x25 faces and non-faces).
+Not run in CI (minutes on 2 cores); the figures go to bench/README.md.
+
+    MOBILENET_LIBRARY=$PWD/.build/release/libmobilenet.so \\
+        .venv/bin/python bench/finetune_digits.py [--only head,all,scratch,lfw] [--threads N]
+
+Each dataset is split once, stratified, by a fixed seed: 20% held out (never
+seen by fine_tune, which splits its own 10% validation set off the rest).
+Prints one markdown row per run: recipe, settings, held-out accuracy, time.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "bindings", "python"))
+
+import mobilenet  # noqa: E402
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def digits():
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    return mobilenet.datasets.arrays(data.images, data.target)
+
+
+def lfw():
+    from skimage import data
+    images = data.lfw_subset()  # 100 faces, then 100 non-faces (scikit-image's docs)
+    labels = ["face"] * 100 + ["non-face"] * 100
+    return mobilenet.datasets.arrays(images, labels)
+
+
+def run(name, dataset, threads, **kwargs):
+    rest, test = dataset.split(0.2, seed=0)
+    started = time.perf_counter()
+    model = mobilenet.fine_tune(rest, threads=threads, **kwargs)
+    trained = time.perf_counter() - started
+    result = mobilenet.evaluate(model, test)
+    total = time.perf_counter() - started
+    history = model.history
+    settings = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    extra = ""
+    if "embedding_seconds" in history.info:
+        extra = f"; embeddings {history.info['embedding_seconds']:.1f} s"
+    if history.info.get("warm_start"):
+        extra += f"; warm start {history.info['warm_start']['embedding_seconds']:.1f} s of embeddings"
+    row = (f"| {name} | {settings} | {len(rest)} / {len(test)} | **{result['accuracy'] * 100:.2f}%** "
+           f"| {result['loss']:.4f} | {history.val_accuracy[-1] * 100:.2f}% | {trained:.1f} s "
+           f"(total {total:.1f} s{extra}) |")
+    print(row, flush=True)
+    model.close()
+    return row
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", default="head,all,scratch,lfw")
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--all-epochs", type=int, default=2)
+    parser.add_argument("--all-resolution", type=int, default=224)
+    parser.add_argument("--scratch-resolution", type=int, default=48)
+    parser.add_argument("--scratch-epochs", type=int, default=40)
+    args = parser.parse_args(argv)
+    only = set(args.only.split(","))
+    print(f"CPU: {cpu_model()}, {os.cpu_count()} CPUs; threads {args.threads or 'all'}; "
+          f"libmobilenet {mobilenet.version()} ({mobilenet.best_isa()}), {mobilenet.library_path()}")
+    print("| run | fine_tune settings | train / held-out images | held-out accuracy | held-out loss "
+          "| last val_accuracy | time |")
+    print("|---|---|---|---|---|---|---|")
+    data = digits()
+    # Digits are 8x8 strokes: a crop of 8% of them or a mirror image changes
+    # the digit, so the backbone recipes crop 50-100% and do not flip.
+    if "head" in only:
+        run("digits head", data, args.threads, recipe="head", resolution=224, progress=False)
+    if "all" in only:
+        run("digits all", data, args.threads, recipe="all", resolution=args.all_resolution,
+            epochs=args.all_epochs, area_range=(0.5, 1.0), flip=False, progress=False)
+    if "scratch" in only:
+        run("digits scratch", data, args.threads, recipe="scratch", alpha=0.25,
+            resolution=args.scratch_resolution, epochs=args.scratch_epochs,
+            area_range=(0.5, 1.0), flip=False, progress=False)
+    if "lfw" in only:
+        run("lfw_subset head", lfw(), args.threads, recipe="head", resolution=224, progress=False)
+
+
+if __name__ == "__main__":
+    main()
