@@ -73,7 +73,7 @@ enum CheckpointFile {
             if !closed { close(fd) }
             if !renamed { _ = temporary.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
         }
-        let writer = BufferedWriter(fd: fd, shown: shown)
+        let writer = try BufferedWriter(fd: fd, shown: shown)
         let head = header(metadata: metadata, tensors: tensors)
         var length = UInt64(head.count).littleEndian
         try withUnsafeBytes(of: &length) { try writer.append($0) }
@@ -114,13 +114,17 @@ private final class BufferedWriter {
     let capacity = 1 << 20
     var used = 0
 
-    init(fd: Int32, shown: String) {
+    init(fd: Int32, shown: String) throws {
         self.fd = fd
         self.shown = shown
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
+        // malloc, not Swift's allocator: a failure is OUT_OF_MEMORY, not a trap.
+        guard let raw = malloc(capacity) else {
+            throw MobileNetError(.outOfMemory, "cannot allocate the write buffer for '\(shown)'")
+        }
+        buffer = raw
     }
 
-    deinit { buffer.deallocate() }
+    deinit { free(buffer) }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         var offset = 0

@@ -467,11 +467,8 @@ public final class Trainer {
     public func export(options: LoadOptions) throws -> Model {
         try options.validate()
         let metadata = try ModelMetadata(modelFields)
-        let parameters = CanonicalParameters()
-        for t in variableTensors {
-            parameters.set(t.name, shape: t.shape, values: Array(UnsafeBufferPointer(start: t.pointer, count: t.count)))
-        }
-        return try Model(architecture: architecture, metadata: metadata, parameters: parameters,
+        return try Model(architecture: architecture, metadata: metadata,
+                         parameters: TensorParameters(tensors: tensorsByName),
                          tier: try Model.tier(options), options: options)
     }
 }
@@ -491,6 +488,40 @@ private struct OptimizerUpdate: RangeWork {
                 if failures[slot] < 0 { failures[slot] = Float(i) }
                 return
             }
+        }
+    }
+}
+
+/// The trainer's tensors as compile input, read in place: no Swift array
+/// copy, whose allocation failure would trap (402 MB at 100,000 classes).
+private struct TensorParameters: ParameterReader {
+    let tensors: [String: Tensor]
+
+    private func checked(_ name: String) throws -> Tensor {
+        guard let t = tensors[name] else { throw MobileNetError.format("tensor '\(name)' is missing") }
+        for i in 0..<t.count where !t.pointer[i].isFinite {
+            throw MobileNetError.format("tensor '\(name)' holds a NaN or infinite value at element \(i)")
+        }
+        return t
+    }
+
+    func tensor(_ name: String) throws -> AlignedBuffer {
+        let t = try checked(name)
+        let buffer = try AlignedBuffer(count: t.count, zeroed: false)
+        buffer.pointer.update(from: t.pointer, count: t.count)
+        return buffer
+    }
+
+    func forEachRow(_ name: String, rows: Int, columns: Int,
+                    _ body: (Int, UnsafeMutablePointer<Float>) throws -> Void) throws {
+        let t = try checked(name)
+        guard t.count == rows * columns else {
+            throw MobileNetError(.internal, "tensor '\(name)' has \(t.count) values, not \(rows) x \(columns)")
+        }
+        let row = try AlignedBuffer(count: columns, zeroed: false)  // the reader may scale it in place
+        for r in 0..<rows {
+            row.pointer.update(from: t.pointer + r * columns, count: columns)
+            try body(r, row.pointer)
         }
     }
 }
