@@ -106,6 +106,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--all-epochs", type=int, default=2)
     parser.add_argument("--all-resolution", type=int, default=224)
+    parser.add_argument("--all-learning-rate", type=float, default=1e-5)
+    parser.add_argument("--all-min-area", type=float, default=1.0,
+                        help="the distorted crop's smallest area fraction for 'all' (1 = no crop)")
     parser.add_argument("--scratch-resolution", type=int, default=48)
     parser.add_argument("--scratch-epochs", type=int, default=40)
     args = parser.parse_args(argv)
@@ -117,12 +120,15 @@ def main(argv=None):
     print("|---|---|---|---|---|---|---|")
     data = digits()
     # Digits are 8x8 strokes: a crop of 8% of them or a mirror image changes
-    # the digit, so the backbone recipes crop 50-100% and do not flip.
+    # the digit, so the backbone recipes do not flip, and crop 50-100%
+    # (scratch) or not at all (all: measured 95.5% with 50-100% crops against
+    # 97.5% without, 2 epochs at lr 1e-5).
     if "head" in only:
         run("digits head", data, args.threads, recipe="head", resolution=224, progress=False)
     if "all" in only:
         run("digits all", data, args.threads, recipe="all", resolution=args.all_resolution,
-            epochs=args.all_epochs, area_range=(0.5, 1.0), flip=False, progress=False)
+            epochs=args.all_epochs, learning_rate=args.all_learning_rate,
+            area_range=(args.all_min_area, 1.0), flip=False, progress=False)
     if "scratch" in only:
         run("digits scratch", data, args.threads, recipe="scratch", alpha=0.25,
             resolution=args.scratch_resolution, epochs=args.scratch_epochs,

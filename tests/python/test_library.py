@@ -315,8 +315,9 @@ def test_installed_prefix_library_and_model(tmp_path):
     model.symlink_to(REPO / "models" / "mobilenet_v1_1.0_224.safetensors")
     package = tmp_path / "site" / "mobilenet"
     package.mkdir(parents=True)
-    for source in pathlib.Path(mobilenet.__file__).parent.glob("*.py"):
-        shutil.copyfile(source, package / source.name)
+    # The Python sources only (sub-packages included), no bundled library or model.
+    shutil.copytree(pathlib.Path(mobilenet.__file__).parent, package, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "models"))
     code = ("import mobilenet\n"
             "from mobilenet import _native\n"
             "print(_native.lib()._mobilenet_file)\n"

@@ -15,11 +15,11 @@ schedule); the optimizer defaults are TF-Slim's (mobilenet_train_options),
 each overridable by keyword.
 """
 
+import json
 import math
 import os
 import re
 import struct
-import json
 import tempfile
 import time
 
@@ -30,7 +30,7 @@ from ._history import History
 from ._model import Model, default_model_path, describe, load_bytes
 from ._progress import Progress
 from ._trainer import Trainer
-from .datasets import Dataset, as_dataset
+from .datasets import as_dataset
 
 # Defaults per recipe: epochs, learning rate and trainer options. The rates
 # are TF-Slim's flowers tutorial's (0.0001 to fine-tune from the checkpoint)

@@ -31,13 +31,13 @@ def _crc32c_python(data):
 
 def _fast():
     try:
-        import crc32c as module  # the "crc32c" package
-        return lambda data: module.crc32c(bytes(data))
+        import crc32c  # the "crc32c" package
+        return lambda data: crc32c.crc32c(bytes(data))
     except ImportError:
         pass
     try:
-        import google_crc32c as module
-        return lambda data: int(module.value(bytes(data)))
+        import google_crc32c
+        return lambda data: int(google_crc32c.value(bytes(data)))
     except ImportError:
         return None
 
