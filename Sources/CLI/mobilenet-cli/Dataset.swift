@@ -38,13 +38,18 @@ struct Dataset {
         let classes = try FileIO.list(path).filter { FileIO.isDirectory(PathName.join(path, $0)) }
         guard !classes.isEmpty else { throw CLIError("\(path): no class sub-folders (one per class, named by its label)") }
         var samples: [Sample] = []
-        for (label, name) in classes.enumerated() {
-            let folder = PathName.join(path, name)
+        // A class's images may sit in nested folders (as Keras reads them), in name order at each level.
+        func collect(_ folder: String, _ label: Int, depth: Int) throws {
             for file in try FileIO.list(folder) {
                 let filePath = PathName.join(folder, file)
-                if Platform.isRegularFile(filePath) { samples.append(Sample(name: filePath, source: .file(filePath), label: label)) }
+                if Platform.isRegularFile(filePath) {
+                    samples.append(Sample(name: filePath, source: .file(filePath), label: label))
+                } else if depth < 16, FileIO.isDirectory(filePath) {  // bounded: a symlink loop must end
+                    try collect(filePath, label, depth: depth + 1)
+                }
             }
         }
+        for (label, name) in classes.enumerated() { try collect(PathName.join(path, name), label, depth: 0) }
         return Dataset(classes: classes, samples: samples, kind: "image folder")
     }
 

@@ -24,7 +24,8 @@ enum TFRecord {
                 guard maskedCRC(file, offset..<offset + 8) == load32(file, offset + 8) else {
                     throw fail("length checksum mismatch")
                 }
-                guard length <= UInt64(file.count - offset - 16) else {
+                let rest = file.count - offset - 12  // the data and its checksum
+                guard rest >= 4, length <= UInt64(rest - 4) else {
                     throw fail("length \(length) runs past the end of the file")
                 }
                 let data = offset + 12..<offset + 12 + Int(length)

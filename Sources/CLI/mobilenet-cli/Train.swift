@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (0 = one per core).")
     var threads: Int = 0
 
-    @Option(help: "Continue from this checkpoint (the options and step count it holds).")
+    @Option(help: "Continue from this checkpoint: its recipe, optimizer and step count apply; --epochs is the total.")
     var resume: String?
 
     @Option(help: "Where to checkpoint after each epoch. Default: OUT.checkpoint.")
@@ -139,6 +139,7 @@ struct Train: ParsableCommand {
             throw CLIError("the checkpoint's global step \(stepsDone) is not a whole number of epochs of "
                            + "\(stepsPerEpoch) steps: resume with the data, --batch-size and --validation-split it was trained with")
         }
+        if head && resolution != nil { progress.log("(--resolution is not used by the head recipe: its embeddings are at the model's resolution)") }
         let firstEpoch = stepsDone / stepsPerEpoch
         if firstEpoch > 0 { progress.log("resuming after epoch \(firstEpoch) (global step \(stepsDone))") }
         if firstEpoch >= epochs { progress.log("the checkpoint has \(firstEpoch) epochs already; --epochs \(epochs) adds none") }
@@ -147,6 +148,7 @@ struct Train: ParsableCommand {
         var trainingSeconds = 0.0
         var imagesDone = 0
         let imagesToDo = max(epochs - firstEpoch, 0) * train.count
+        var saved = resume ?? checkpointPath  // the newest checkpoint of these weights
         for epoch in firstEpoch..<max(epochs, firstEpoch) {
             let rate = LearningRateSchedule.rate(initial: learningRate, epoch: epoch)
             try trainer.setLearningRate(rate)
@@ -166,7 +168,7 @@ struct Train: ParsableCommand {
                 let elapsed = trainingSeconds
                 progress.update(epoch: epoch + 1, epochs: epochs, step: step + 1, steps: stepsPerEpoch,
                                 loss: lossSum / Double(seen), accuracy: counted > 0 ? Double(correctSum) / Double(counted) : nil,
-                                imagesPerSecond: Double(imagesDone) / elapsed,
+                                imagesPerSecond: elapsed > 0 ? Double(imagesDone) / elapsed : 0,
                                 secondsLeft: elapsed / Double(imagesDone) * Double(imagesToDo - imagesDone))
             }
             var line = "epoch \(epoch + 1)/\(epochs): loss " + Platform.format("%.4f", lossSum / Double(seen))
@@ -180,11 +182,30 @@ struct Train: ParsableCommand {
             line += "; lr \(rate), step \(trainer.globalStep), "
                 + Platform.format("%.1f images/s", Double(imagesDone) / trainingSeconds)
             try trainer.save(pathBytes: Array(checkpointPath.utf8CString))
+            saved = checkpointPath
             progress.log(line)
         }
-        try trainer.save(pathBytes: Array(output.utf8CString))
+        try saveModel(from: saved, trainer: trainer)
         progress.log("wrote \(output) (\(dataset.classes.count) classes: " + dataset.classes.joined(separator: ", ")
                      + "); checkpoint \(checkpointPath)")
+    }
+
+    /// Writes OUT: the checkpoint's weights, statistics and labels without the
+    /// optimizer's slots (which triple the size of a network trained with
+    /// RMSProp), reopened with plain SGD on the Logits, which has none. Resume
+    /// from the checkpoint, not from OUT, to continue with the same optimizer.
+    private func saveModel(from checkpointPath: String, trainer: Trainer) throws {
+        var options = trainer.options
+        options.optimizer = .sgd
+        options.trainableFrom = "Logits"
+        options.numClasses = 0  // keep the trained Logits (a count would make a new, random head)
+        options.numThreads = 1
+        let weights = try Trainer(pathBytes: Array(checkpointPath.utf8CString), options: options)
+        guard weights.globalStep == trainer.globalStep, weights.labels == trainer.labels,
+              weights.numClasses == trainer.numClasses else {
+            throw CLIError("\(checkpointPath) changed while training")
+        }
+        try weights.save(pathBytes: Array(output.utf8CString))
     }
 
     /// The trainer (new, or resumed from --resume) with the dataset's classes
