@@ -37,6 +37,17 @@ final class Progress {
         drawn = true
     }
 
+    /// A free-form updating line (terminals only), e.g. the embedding pass's count.
+    func status(_ text: @autoclosure () -> String) {
+        guard interactive else { return }
+        let now = Progress.now()
+        guard now - lastDraw >= 0.1 else { return }
+        lastDraw = now
+        fputs("\r" + text() + "\u{1B}[K", stdout)
+        fflush(stdout)
+        drawn = true
+    }
+
     /// A line that stays (an epoch's summary, a message): ends the updating line first.
     func log(_ line: String) {
         if drawn { fputs("\r\u{1B}[K", stdout); drawn = false }

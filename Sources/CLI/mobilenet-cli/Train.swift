@@ -116,7 +116,15 @@ struct Train: ParsableCommand {
             }
             var forward = BatchForward(model: backbone)
             let start = Progress.now()
-            try dataset.dropUndecodable { _, image in try forward.add(image) }
+            let total = dataset.samples.count
+            var tried = 0
+            try dataset.dropUndecodable { _, image in
+                try forward.add(image)
+                tried += 1
+                let seconds = Progress.now() - start
+                progress.status("embedding \(tried)/\(total) files, " + Platform.format("%.1f images/s, ", Double(tried) / seconds)
+                                + Progress.duration(seconds / Double(tried) * Double(total - tried)) + " left")
+            }
             try forward.flush()
             let seconds = Progress.now() - start
             progress.log("embedded \(dataset.samples.count) images in " + Platform.format("%.1f s (%.1f images/s, ", seconds,
@@ -124,7 +132,13 @@ struct Train: ParsableCommand {
             loop = HeadLoop(trainer: trainer, embeddings: forward.values,
                             labels: dataset.samples.map { Int32($0.label) }, size: backbone.embeddingSize)
         } else {
-            try dataset.dropUndecodable()
+            // Every file is decoded once up front, so a broken one is reported before training, not mid-epoch.
+            let total = dataset.samples.count
+            var tried = 0
+            try dataset.dropUndecodable { _, _ in
+                tried += 1
+                progress.status("checking \(tried)/\(total) files")
+            }
             let side = try resolution ?? trainer.export(options: LoadOptions(numThreads: 1)).metadata.resolution
             loop = try ImageLoop(trainer: trainer, dataset: dataset, resolution: side, seed: seed, batchSize: batchSize)
         }
