@@ -445,6 +445,20 @@ EOF2
     else
         fail "--resume (exit $rc):"; indent <"$work/half.out"; indent <"$work/train.out"; indent <"$work/train.err"
     fi
+    # The same for a recipe that runs the network on distorted crops (seeded per epoch), small and quick.
+    crops=(--fine-tune last=1 --batchnorm frozen --resolution 64 --learning-rate 0.001)
+    "$cli" train "$data/folder" "${crops[@]}" --output "$work/crops1.safetensors" --epochs 1 --batch-size 4 --threads 2 >"$work/half.out" 2>&1
+    # The crop size is not in the checkpoint (the model's resolution is): it is given again, like the batch size.
+    train "$data/folder" --output "$work/crops-resumed.safetensors" --resume "$work/crops1.safetensors.checkpoint" --resolution 64
+    resumed_rc=$rc
+    cp "$work/train.out" "$work/crops-resumed.out"
+    train "$data/folder" "${crops[@]}" --output "$work/crops2.safetensors"
+    if [ $resumed_rc -eq 0 ] && [ $rc -eq 0 ] && grep -q "^resuming after epoch 1 (global step 3)$" "$work/crops-resumed.out" \
+        && cmp -s "$work/crops-resumed.safetensors" "$work/crops2.safetensors"; then
+        pass "--resume of --fine-tune last=1 (distorted crops): the same model as the uninterrupted run"
+    else
+        fail "--resume of last=1 (exit $resumed_rc, $rc):"; indent <"$work/half.out"; indent <"$work/crops-resumed.out"; indent <"$work/train.out"
+    fi
 fi
 
 step "make install / uninstall (DESTDIR, custom DATADIR)"

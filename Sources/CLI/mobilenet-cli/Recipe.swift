@@ -62,6 +62,24 @@ enum LearningRateSchedule {
         Float(Double(initial) * pow(decayFactor, Double(epoch / epochsPerDecay)))
     }
 
+    /// The initial rate of a run whose epoch `epoch` had `rate` (a resumed
+    /// run's checkpoint holds only the current rate): of the initial rates
+    /// that give exactly `rate`, the one with the shortest decimal form, as a
+    /// person types it (0.01, not 0.010000001), so later epochs get the rates
+    /// the uninterrupted run would have had, bit for bit.
+    static func initial(given rate: Float, epoch: Int) -> Float {
+        let estimate = Float(Double(rate) / pow(decayFactor, Double(epoch / epochsPerDecay)))
+        var candidates: [Float] = []
+        var low = estimate, high = estimate
+        for _ in 0..<64 { low = low.nextDown; high = high.nextUp }
+        var x = low
+        while x <= high {
+            if self.rate(initial: x, epoch: epoch) == rate { candidates.append(x) }
+            x = x.nextUp
+        }
+        return candidates.min { "\($0)".count < "\($1)".count } ?? estimate
+    }
+
     private static func pow(_ base: Double, _ exponent: Double) -> Double {
         var result = 1.0
         for _ in 0..<Int(exponent) { result *= base }

@@ -39,8 +39,8 @@ struct Train: ParsableCommand {
     var batchSize: Int = 32
 
     @Option(name: .customLong("learning-rate"), parsing: .unconditional,
-            help: "Initial learning rate (TF-Slim's default 0.01).")
-    var learningRate: Float = 0.01
+            help: "Initial learning rate (TF-Slim's default 0.01; with --resume: the first run's).")
+    var learningRate: Float?
 
     @Option(help: "rmsprop, momentum, sgd or adam (TF-Slim's default rmsprop, with its decay 0.9, momentum 0.9, epsilon 1.0).")
     var optimizer: String = "rmsprop"
@@ -61,7 +61,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Threads (0 = one per core).")
     var threads: Int = 0
 
-    @Option(help: "Continue from this checkpoint: its recipe, optimizer and step count apply; --epochs is the total.")
+    @Option(help: "Continue from this checkpoint: its recipe, optimizer and step count apply; --epochs is the total; give the data, --batch-size, --validation-split, --seed and --resolution of the first run.")
     var resume: String?
 
     @Option(help: "Where to checkpoint after each epoch. Default: OUT.checkpoint.")
@@ -78,7 +78,7 @@ struct Train: ParsableCommand {
         guard (1...Model.maxBatch).contains(batchSize) else {
             throw ValidationError("--batch-size must be in 1...\(Model.maxBatch), not \(batchSize)")
         }
-        guard learningRate.isFinite, learningRate > 0 else {
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
             throw ValidationError("--learning-rate must be a number > 0, not \(learningRate)")
         }
         guard TrainingOptions.Optimizer(name: optimizer) != nil else {
@@ -162,9 +162,11 @@ struct Train: ParsableCommand {
         var trainingSeconds = 0.0
         var imagesDone = 0
         let imagesToDo = max(epochs - firstEpoch, 0) * train.count
+        let initialRate = learningRate
+            ?? (firstEpoch > 0 ? LearningRateSchedule.initial(given: trainer.options.learningRate, epoch: firstEpoch - 1) : 0.01)
         var saved = resume ?? checkpointPath  // the newest checkpoint of these weights
         for epoch in firstEpoch..<max(epochs, firstEpoch) {
-            let rate = LearningRateSchedule.rate(initial: learningRate, epoch: epoch)
+            let rate = LearningRateSchedule.rate(initial: initialRate, epoch: epoch)
             try trainer.setLearningRate(rate)
             var order = train
             var random = SeededRandom(seed: seed, stream: 2, index: UInt64(epoch))
@@ -193,7 +195,7 @@ struct Train: ParsableCommand {
                                         100 * Double(result.correct) / Double(validation.count))
                     + "\(result.correct)/\(validation.count))"
             }
-            line += "; lr \(rate), step \(trainer.globalStep), "
+            line += "; lr " + Platform.format("%.6g", Double(rate)) + ", step \(trainer.globalStep), "
                 + Platform.format("%.1f images/s", Double(imagesDone) / trainingSeconds)
             try trainer.save(pathBytes: Array(checkpointPath.utf8CString))
             saved = checkpointPath
@@ -226,11 +228,22 @@ struct Train: ParsableCommand {
     /// as its labels, and the model file the head's embeddings come from.
     private func openTrainer(classes: [String]) throws -> (Trainer, String) {
         if let resume {
-            let trainer = try UsageError.fromInvalidArgument {
-                do { return try Trainer(pathBytes: Array(resume.utf8CString), options: nil) }
-                catch let error as MobileNetError where error.kind != .invalidArgument {
-                    throw CLIError("checkpoint \(resume): \(error)")
+            func open(_ options: TrainingOptions?) throws -> Trainer {
+                try UsageError.fromInvalidArgument {
+                    do { return try Trainer(pathBytes: Array(resume.utf8CString), options: options) }
+                    catch let error as MobileNetError where error.kind != .invalidArgument {
+                        throw CLIError("checkpoint \(resume): \(error)")
+                    }
                 }
+            }
+            var trainer = try open(nil)  // the checkpoint's own options: the run continues as it was
+            if threads != 0 {
+                // Checkpoints do not record a thread count; the same options with --threads give the
+                // same state (the slots are kept, and results do not depend on the thread count).
+                var options = trainer.options
+                options.numThreads = threads
+                options.numClasses = 0  // keep the trained Logits
+                trainer = try open(options)
             }
             guard trainer.labels == classes else {
                 throw CLIError("checkpoint \(resume) has the classes " + (trainer.labels ?? []).joined(separator: ", ")
@@ -242,7 +255,7 @@ struct Train: ParsableCommand {
         options.numThreads = threads
         options.optimizer = TrainingOptions.Optimizer(name: optimizer)!
         options.batchNorm = TrainingOptions.BatchNormMode(name: batchnorm)!
-        options.learningRate = learningRate
+        options.learningRate = learningRate ?? 0.01
         options.seed = seed
         options.numClasses = classes.count
         let recipe = try Recipe(parsing: fineTune)
