@@ -65,7 +65,8 @@ struct Dataset {
     /// stray text file or a truncated download must not stop a training run).
     /// Returns how many were dropped.
     @discardableResult
-    mutating func dropUndecodable(_ visit: (Sample, ImageFile) throws -> Void = { _, _ in }) throws -> Int {
+    mutating func dropUndecodable(report: (String) -> Void = Platform.printError,
+                                  _ visit: (Sample, ImageFile) throws -> Void = { _, _ in }) throws -> Int {
         var kept: [Sample] = []
         for sample in samples {
             do {
@@ -73,7 +74,7 @@ struct Dataset {
                 try visit(sample, image)
                 kept.append(sample)
             } catch let error as CLIError {
-                Platform.printError("mobilenet-cli: skipping \(sample.name): \(error)")
+                report("mobilenet-cli: skipping \(sample.name): \(error)")
             }
         }
         let dropped = samples.count - kept.count

@@ -53,7 +53,7 @@ struct Evaluate: ParsableCommand {
         let columns = loaded.numClasses > classes ? classes + 1 : classes
 
         var forward = BatchForward(model: loaded, output: .logits)
-        let skipped = try dataset.dropUndecodable { _, image in try forward.add(image) }
+        let skipped = try dataset.dropUndecodable(report: Platform.printError) { _, image in try forward.add(image) }
         try forward.flush()
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: columns), count: classes)
         var lossSum = 0.0

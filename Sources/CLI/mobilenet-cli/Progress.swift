@@ -48,6 +48,12 @@ final class Progress {
         drawn = true
     }
 
+    /// A message on stderr (a skipped file) that must not land inside the updating line.
+    func warn(_ line: String) {
+        if drawn { fputs("\r\u{1B}[K", stdout); fflush(stdout); drawn = false }
+        Platform.printError(line)
+    }
+
     /// A line that stays (an epoch's summary, a message): ends the updating line first.
     func log(_ line: String) {
         if drawn { fputs("\r\u{1B}[K", stdout); drawn = false }

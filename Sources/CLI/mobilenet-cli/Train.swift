@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
 import MobileNet
 
@@ -99,6 +104,11 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // Before any work: a typo in a folder name must not cost an embedding pass.
+        let checkpointPath = checkpoint ?? output + ".checkpoint"
+        for path in [output, checkpointPath] where !FileIO.isDirectory(PathName.parent(path.contains("/") ? path : "./" + path)) {
+            throw CLIError("\(path): \(Platform.describe(errno: ENOENT)) (its folder does not exist)")
+        }
         let progress = Progress()
         var dataset = try Dataset.load(data)
         progress.log("\(dataset.kind) \(data): \(dataset.samples.count) files, \(dataset.classes.count) classes")
@@ -118,7 +128,7 @@ struct Train: ParsableCommand {
             let start = Progress.now()
             let total = dataset.samples.count
             var tried = 0
-            try dataset.dropUndecodable { _, image in
+            try dataset.dropUndecodable(report: progress.warn) { _, image in
                 try forward.add(image)
                 tried += 1
                 let seconds = Progress.now() - start
@@ -135,7 +145,7 @@ struct Train: ParsableCommand {
             // Every file is decoded once up front, so a broken one is reported before training, not mid-epoch.
             let total = dataset.samples.count
             var tried = 0
-            try dataset.dropUndecodable { _, _ in
+            try dataset.dropUndecodable(report: progress.warn) { _, _ in
                 tried += 1
                 progress.status("checking \(tried)/\(total) files")
             }
@@ -157,7 +167,6 @@ struct Train: ParsableCommand {
         let firstEpoch = stepsDone / stepsPerEpoch
         if firstEpoch > 0 { progress.log("resuming after epoch \(firstEpoch) (global step \(stepsDone))") }
         if firstEpoch >= epochs { progress.log("the checkpoint has \(firstEpoch) epochs already; --epochs \(epochs) adds none") }
-        let checkpointPath = checkpoint ?? output + ".checkpoint"
         // Steps only: the time of validation and checkpoints is not the training's speed.
         var trainingSeconds = 0.0
         var imagesDone = 0
