@@ -15,6 +15,8 @@ For each photo the fixture holds:
                                     to r x r, then (x - 0.5) * 2
   logits_<r>         F32 [1,1001]   'MobilenetV1/Predictions/Reshape' of the
                                     frozen graph fed with input_<r>
+  avgpool_<r>        F32 [1,1024]   'MobilenetV1/Logits/AvgPool_1a/AvgPool' of
+                                    the same run: the embedding
 for r in 224, 192, 160, and input_224_crop1 / logits_224_crop1 with crop
 fraction 1.0 (the whole image).
 
@@ -56,6 +58,8 @@ from convert_graphdef import EXPECTED_SHA256, read_graph_bytes  # noqa: E402
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 DEFAULT_PHOTOS = [os.path.join(REPO, "examples", "images", n) for n in ("cat.jpg", "coffee.png")]
 LOGITS_NODE = "MobilenetV1/Predictions/Reshape"
+# The embedding: the global average pool before the logits (mobilenet_model_embed).
+AVGPOOL_NODE = "MobilenetV1/Logits/AvgPool_1a/AvgPool"
 SQUEEZE_NODE = "MobilenetV1/Logits/SpatialSqueeze"
 RESOLUTIONS = (224, 192, 160)
 CROP = 0.875
@@ -94,16 +98,16 @@ def run_graph(tf, graph_def, x):
     graph = tf.Graph()
     with graph.as_default():
         inp = tf.compat.v1.placeholder(tf.float32, [1, r, r, 3], name="ref_input")
-        logits, squeeze = tf.import_graph_def(
-            gd, input_map={"input:0": inp}, return_elements=[LOGITS_NODE + ":0",
-                                                             SQUEEZE_NODE + ":0"], name="")
+        logits, squeeze, pool = tf.import_graph_def(
+            gd, input_map={"input:0": inp}, return_elements=[LOGITS_NODE + ":0", SQUEEZE_NODE + ":0",
+                                                             AVGPOOL_NODE + ":0"], name="")
     config = tf.compat.v1.ConfigProto(intra_op_parallelism_threads=1,
                                       inter_op_parallelism_threads=1)
     with tf.compat.v1.Session(graph=graph, config=config) as sess:
-        out, sq = sess.run([logits, squeeze], {inp: x})
+        out, sq, pooled = sess.run([logits, squeeze, pool], {inp: x})
     if not np.array_equal(out, sq.reshape(out.shape)):
         raise SystemExit("Predictions/Reshape differs from SpatialSqueeze")
-    return out.astype(np.float32)
+    return out.astype(np.float32), pooled.reshape(1, -1).astype(np.float32)
 
 
 def decode(tf, path):
@@ -176,8 +180,9 @@ def main(argv=None):
         summary = []
         for r, crop, suffix in [(r, CROP, "") for r in RESOLUTIONS] + [(224, 1.0, "_crop1")]:
             x = preprocess(tf, rgb8, r, crop)
-            logits = run_graph(tf, graph_def, x)
-            tensors += [(f"input_{r}{suffix}", x), (f"logits_{r}{suffix}", logits)]
+            logits, pooled = run_graph(tf, graph_def, x)
+            tensors += [(f"input_{r}{suffix}", x), (f"logits_{r}{suffix}", logits),
+                        (f"avgpool_{r}{suffix}", pooled)]
             best = top5(logits, labels)
             summary.append(f"{r}{suffix}: " + "; ".join(f"{i} {name} {p:.3f}" for i, name, p in best))
         stem = os.path.splitext(os.path.basename(photo))[0]
@@ -188,6 +193,7 @@ def main(argv=None):
             "graph_sha256": sha,
             "decoder": "tf.io.decode_jpeg(dct_method='INTEGER_ACCURATE') / tf.io.decode_png",
             "logits_node": LOGITS_NODE + " (pre-softmax)",
+            "avgpool_node": AVGPOOL_NODE + " (the embedding, [1, 1024])",
             "preprocessing": "convert_image_dtype(float32); central_crop(0.875 or 1.0 for "
                              "_crop1); compat.v1.image.resize_bilinear(align_corners=False); "
                              "(x - 0.5) * 2",

@@ -391,6 +391,38 @@ else
     fail "pkg-config --variable=model '$pc_model' is not the installed bundled model"
 fi
 
+step "fine-tuning example (examples/c/finetune.c)"
+# Two classes made of the example photos (copies under other names, and a
+# file that is not an image, which must be reported and skipped); the model
+# it writes must carry the folder names and tell the two photos apart.
+finetune="$build/finetune"
+if [ $stb_ok -eq 1 ] && [ -f "$images/cat.jpg" ] && [ -f "$images/coffee.png" ]; then
+    # shellcheck disable=SC2086
+    if run_logged "compile finetune.c ($strict)" "$build/finetune.log" \
+        "$CC" $strict -O2 -g $cflags "$root/examples/c/finetune.c" -o "$finetune" $libs -lstb -lm $rpath; then
+        data="$build/finetune-data"
+        rm -rf "$data"; mkdir -p "$data/cat" "$data/cup"
+        for i in 1 2 3; do cp "$images/cat.jpg" "$data/cat/cat$i.jpg"; cp "$images/coffee.png" "$data/cup/cup$i.png"; done
+        echo "not an image" > "$data/cup/broken.jpg"
+        if run_logged "finetune DATA OUT" "$build/finetune.out" "$finetune" "$data" "$build/two.safetensors" "$model" 20; then
+            sed 's/^/        /' "$build/finetune.out"
+            if grep -q "skipping .*broken.jpg" "$build/finetune.out"; then pass "the broken file is reported and skipped"
+            else fail "broken.jpg was not reported"; fi
+            if grep -q "training accuracy 100.0%" "$build/finetune.out"; then pass "the head fits the training images"
+            else fail "training accuracy did not reach 100%"; fi
+            if [ -x "$classify" ]; then
+                top_cat=$("$classify" "$images/cat.jpg" "$build/two.safetensors" 1 2>&1 | sed -n '2p')
+                top_cup=$("$classify" "$images/coffee.png" "$build/two.safetensors" 1 2>&1 | sed -n '2p')
+                if echo "$top_cat" | grep -q ' cat \[0\]' && echo "$top_cup" | grep -q ' cup \[1\]'; then
+                    pass "the written model classifies with its labels: $top_cat / $top_cup"
+                else
+                    fail "the written model's top classes: '$top_cat' / '$top_cup'"
+                fi
+            fi
+        fi
+    fi
+fi
+
 step "the README's C program (tests/c/readme_example.sh)"
 if "$here/readme_example.sh" "$prefix" >"$build/readme.out" 2>&1; then
     n=$(grep -c '^  ok ' "$build/readme.out")

@@ -2,7 +2,8 @@
  * test_no_alloc.c -- checks the header's promise that, after the first call
  * for a given input size, mobilenet_model_run and mobilenet_model_classify_rgb8
  * allocate no memory (with 1 and 2 threads, batch 1 and batches that spread
- * whole images over the threads).
+ * whole images over the threads), and neither do training steps after the
+ * first at their size (mobilenet_trainer_step, _step_embeddings).
  *
  * It counts calls to the malloc family by defining them here: the executable's
  * definitions take precedence over the C library's for every shared object in
@@ -15,6 +16,7 @@
 #include <mobilenet.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +155,53 @@ int main(int argc, char **argv) {
         free(logits);
         mobilenet_model_free(model);
     }
+    /* Training: the header promises a step allocates nothing after the first
+     * at its (batch, size), with the backward pass's activations planned once. */
+    for (threads = 1; threads <= 2; threads++) {
+        enum { TB = 2, TS = 64 };
+        static float x[TB * TS * TS * 3];
+        static float f[TB * 256];
+        int32_t labels[TB] = {1, 3};
+        mobilenet_train_options o;
+        mobilenet_trainer *t = NULL;
+        unsigned long n;
+        int ok = 1;
+        float loss;
+        for (i = 0; i < TB * TS * TS * 3; i++) x[i] = (float)(i % 97) / 48.5f - 1.0f;
+        for (i = 0; i < TB * 256; i++) f[i] = (float)(i % 13) / 13.0f;
+        mobilenet_train_options_init(&o);
+        o.num_threads = threads;
+        if (mobilenet_trainer_new(MOBILENET_VARIANT_SEPARABLE, 0.25f, TS, 5, &o, &t) != MOBILENET_OK) {
+            printf("  FAIL  trainer_new: %s\n", mobilenet_last_error());
+            return 1;
+        }
+        start_counting();
+        ok &= mobilenet_trainer_step(t, x, labels, TB, TS, TS, &loss) == MOBILENET_OK;
+        n = stop_counting();
+        sprintf(what, "%d thread(s): a first training step succeeds and allocates (%lu)", threads, n);
+        check(ok && n > 0, what);
+        start_counting();
+        for (i = 0; i < RUNS; i++) ok &= mobilenet_trainer_step(t, x, labels, TB, TS, TS, &loss) == MOBILENET_OK;
+        n = stop_counting();
+        sprintf(what, "%d thread(s): %d more training steps allocate nothing (%lu allocations)", threads, RUNS, n);
+        check(ok && n == 0, what);
+        mobilenet_trainer_free(t);
+
+        /* Head-only steps on embeddings (alpha 0.25: 256 features). */
+        o.trainable_from = "Logits";
+        if (mobilenet_trainer_new(MOBILENET_VARIANT_SEPARABLE, 0.25f, TS, 5, &o, &t) != MOBILENET_OK) {
+            printf("  FAIL  trainer_new: %s\n", mobilenet_last_error());
+            return 1;
+        }
+        ok = mobilenet_trainer_step_embeddings(t, f, labels, TB, &loss) == MOBILENET_OK;
+        start_counting();
+        for (i = 0; i < RUNS; i++) ok &= mobilenet_trainer_step_embeddings(t, f, labels, TB, &loss) == MOBILENET_OK;
+        n = stop_counting();
+        sprintf(what, "%d thread(s): %d more steps on embeddings allocate nothing (%lu allocations)", threads, RUNS, n);
+        check(ok && n == 0, what);
+        mobilenet_trainer_free(t);
+    }
+
     printf("%d passed, %d failed\n", passes, failures);
     return failures == 0 ? 0 : 1;
 }

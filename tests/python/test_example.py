@@ -75,3 +75,28 @@ def test_16_bit_png(model, cat_rgb, tmp_path):
     assert top.label in result.stdout.splitlines()[1]
     white = model.classify(np.full((300, 451, 3), 255, np.uint8), top_k=1)[0]
     assert top.index != white.index
+
+
+SIMILAR = REPO / "examples" / "python" / "similar.py"
+
+
+def test_similar_finds_the_same_photo(tmp_path):
+    # An index of the two photos, a flipped cat and a file that is no image:
+    # the flipped cat's nearest neighbour is the cat, and the broken file is
+    # reported, not fatal.
+    (tmp_path / "index").mkdir()
+    for name in ("cat.jpg", "coffee.png"):
+        (tmp_path / "index" / name).write_bytes((IMAGES / name).read_bytes())
+    (tmp_path / "index" / "broken.png").write_bytes(b"not a png")
+    flipped = tmp_path / "flipped.png"
+    Image.open(IMAGES / "cat.jpg").transpose(Image.FLIP_LEFT_RIGHT).save(flipped)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(mobilenet.__file__)) + os.pathsep + env.get("PYTHONPATH", "")
+    result = subprocess.run([sys.executable, str(SIMILAR), str(tmp_path / "index"), str(flipped), "--top", "2"],
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "skipping" in result.stderr and "broken.png" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(flipped)
+    first, second = (float(l.split()[0]) for l in lines[1:3])
+    assert lines[1].endswith("cat.jpg") and first > second and first > 0.8

@@ -34,6 +34,27 @@ def test_run_matches_tensorflow(model, fixtures, name, key):
     assert top_k(logits, 5) == top_k(expected, 5)
 
 
+@pytest.mark.parametrize("name,key", CASES)
+def test_embeddings_match_tensorflow(model, fixtures, name, key):
+    """Model.features is the frozen graph's MobilenetV1/Logits/AvgPool_1a
+    output (the embedding), and Model.embed of the photo at the crop the
+    fixture used is the same."""
+    tensors = fixtures[name]
+    expected = tensors[f"avgpool_{key}"]
+    features = model.features(tensors[f"input_{key}"])
+    assert features.shape == expected.shape == (1, 1024)
+    diff = float(np.max(np.abs(features - expected)))
+    assert diff <= 1e-4, f"{name} {key}: max |diff| {diff:.3g}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_embed_rgb8_matches_tensorflow(model, fixtures, name):
+    tensors = fixtures[name]
+    embedding = model.embed(tensors["rgb8"])
+    diff = float(np.max(np.abs(embedding - tensors["avgpool_224"])))
+    assert diff <= 1e-4, f"{name}: embed(rgb8) vs AvgPool_1a: max |diff| {diff:.3g}"
+
+
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("crop,key", [(None, "224"), (1.0, "224_crop1")])
 def test_classify_matches_tensorflow(model_path, fixtures, name, crop, key):

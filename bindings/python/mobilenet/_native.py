@@ -185,6 +185,14 @@ PROTOTYPES = {
 # Since 0.3.0: training (bound only if the library has all of them).
 TRAINING_PROTOTYPES = {
     "mobilenet_train_options_init": (None, [ctypes.POINTER(TrainOptions)]),
+    "mobilenet_train_options_init_sized": (_c_int, [ctypes.POINTER(TrainOptions), _c_size_t]),
+    "mobilenet_trainer_step_embeddings": (
+        _c_int, [TrainerPointer, ctypes.POINTER(_c_float), ctypes.POINTER(ctypes.c_int32), _c_int,
+                 ctypes.POINTER(_c_float)]),
+    "mobilenet_trainer_evaluate_embeddings": (
+        _c_int, [TrainerPointer, ctypes.POINTER(_c_float), ctypes.POINTER(ctypes.c_int32), _c_int,
+                 ctypes.POINTER(_c_float), ctypes.POINTER(_c_int)]),
+    "mobilenet_trainer_embedding_size": (_c_int, [TrainerPointer]),
     "mobilenet_trainer_load": (
         _c_int, [_c_char_p, ctypes.POINTER(TrainOptions), ctypes.POINTER(TrainerPointer)]),
     "mobilenet_trainer_new": (

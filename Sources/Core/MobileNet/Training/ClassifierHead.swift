@@ -33,17 +33,8 @@ final class ClassifierHead {
     /// pooled[n][c] = mean over the `pixels` pixels (summed in pixel order), then logits.
     func forward(_ ctx: TrainingContext, batch: Int, pixels: Int, a: UnsafePointer<Float>,
                  pooled: UnsafeMutablePointer<Float>, logits: UnsafeMutablePointer<Float>) {
-        let c = channels, k = classes
-        ctx.pool.forEachPart(batch) { n, _ in
-            let out = pooled + n * c
-            out.initialize(repeating: 0, count: c)
-            let image = a + n * pixels * c
-            for p in 0..<pixels {
-                let row = image + p * c
-                for i in 0..<c { out[i] += row[i] }
-            }
-            for i in 0..<c { out[i] /= Float(pixels) }
-        }
+        ctx.pool.parallel(PoolImages(channels: channels, pixels: pixels, a: UnsafeMutablePointer(mutating: a),
+                                     pooled: pooled, backward: false, parts: batch))
         self.logits(ctx, batch: batch, pooled: pooled, logits: logits)
     }
 
@@ -97,12 +88,9 @@ final class ClassifierHead {
     func backward(_ ctx: TrainingContext, batch: Int, pixels: Int, pooled: UnsafePointer<Float>,
                   dLogits: UnsafePointer<Float>, dPooled: UnsafeMutablePointer<Float>,
                   da: UnsafeMutablePointer<Float>?) {
-        let c = channels, k = classes, kernels = ctx.kernels
+        let c = channels, k = classes
         if let gradient = weights.gradient {
-            ctx.gemmWeightGradient(rows: batch, k: c, n: k, dz: dLogits, grad: gradient.pointer) { range, into in
-                kernels.transpose(rows: range.count, columns: c, pooled + range.lowerBound * c, lds: c, into,
-                                  ldd: range.count)
-            }
+            ctx.gemmWeightGradient(rows: batch, k: c, n: k, x: .rows(pooled), dz: dLogits, grad: gradient.pointer)
         }
         if let gradient = biases.gradient {
             let g = gradient.pointer
@@ -112,13 +100,30 @@ final class ClassifierHead {
         guard let da else { return }
         ctx.gemmRows(rows: batch, k: k, n: c, a: dLogits, lda: k, b: weights.tensor.pointer, rowStride: 1,
                      columnStride: k, c: dPooled, ldc: c)
-        ctx.pool.forEachPart(batch) { n, _ in
-            let src = dPooled + n * c
-            let image = da + n * pixels * c
+        ctx.pool.parallel(PoolImages(channels: c, pixels: pixels, a: da, pooled: dPooled, backward: true, parts: batch))
+    }
+}
+
+/// One image of the average pool: pooled = mean over pixels (in pixel
+/// order), or backward: every pixel of dA = dPooled / pixels.
+private struct PoolImages: PartRunner {
+    let channels: Int, pixels: Int, a: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>
+    let backward: Bool, parts: Int
+
+    func run(part n: Int, slot: Int) {
+        let c = channels, out = pooled + n * c, image = a + n * pixels * c
+        if backward {
             for p in 0..<pixels {
                 let row = image + p * c
-                for i in 0..<c { row[i] = src[i] / Float(pixels) }
+                for i in 0..<c { row[i] = out[i] / Float(pixels) }
             }
+            return
         }
+        out.initialize(repeating: 0, count: c)
+        for p in 0..<pixels {
+            let row = image + p * c
+            for i in 0..<c { out[i] += row[i] }
+        }
+        for i in 0..<c { out[i] /= Float(pixels) }
     }
 }

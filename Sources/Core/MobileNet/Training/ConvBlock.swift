@@ -61,12 +61,11 @@ final class ConvBlock {
     /// Sums per channel over the rows in fixed chunks (see ReductionChunks).
     private func channelSums(_ ctx: TrainingContext, _ z: UnsafePointer<Float>, rows: Int,
                              mean: UnsafePointer<Float>?, into out: UnsafeMutablePointer<Float>) {
-        let chunks = ReductionChunks(rows: rows), c = channels, kernels = ctx.kernels, partial = ctx.partial.pointer
-        ctx.pool.forEachPart(chunks.count) { chunk, _ in
-            let r = chunks.range(chunk)
-            kernels.channelSums(z + r.lowerBound * c, rows: r.count, channels: c, mean: mean, into: partial + chunk * c)
-        }
-        reducePartials(partial, chunks: chunks.count, stride: c, count: c, into: out, pool: ctx.pool)
+        let chunks = ReductionChunks(rows: rows)
+        ctx.pool.parallel(ChannelSumChunks(kernels: ctx.kernels, chunks: chunks, channels: channels, z: z, mean: mean,
+                                           partial: ctx.partial.pointer))
+        reducePartials(ctx.partial.pointer, chunks: chunks.count, stride: channels, count: channels, into: out,
+                       pool: ctx.pool)
     }
 
     /// z = conv(x) and a = relu6(batchnorm(z)), with batch statistics or the moving ones.
@@ -88,11 +87,8 @@ final class ConvBlock {
             scale.pointer[i] = gamma.tensor.pointer[i] * invStd.pointer[i]
             shift.pointer[i] = beta.tensor.pointer[i] - mean.pointer[i] * scale.pointer[i]
         }
-        let kernels = ctx.kernels, scale = self.scale.pointer, shift = self.shift.pointer
-        ctx.pool.forEachRange(rows, granule: 8) { r, _ in
-            kernels.batchNormApply(z + r.lowerBound * c, rows: r.count, channels: c, scale: scale, shift: shift,
-                                   clamp: .relu6, output: a + r.lowerBound * c)
-        }
+        ctx.pool.forEachRange(rows, granule: 8, BatchNormRows(block: self, kernels: ctx.kernels, z: z, output: a,
+                                                              backward: false, batchStatistics: batchStatistics))
     }
 
     /// From dA (in `grad`, overwritten with dZ): gamma, beta and weight
@@ -100,28 +96,17 @@ final class ConvBlock {
     func backward(_ ctx: TrainingContext, batch: Int, _ g: LayerGeometry, x: UnsafePointer<Float>,
                   z: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?,
                   batchStatistics: Bool) {
-        let rows = batch * g.outputHeight * g.outputWidth, c = channels, kernels = ctx.kernels
+        let rows = batch * g.outputHeight * g.outputWidth, c = channels
         let chunks = ReductionChunks(rows: rows), partial = ctx.partial.pointer
-        let scale = self.scale.pointer, shift = self.shift.pointer, mean = self.mean.pointer
-        let invStd = self.invStd.pointer
-        ctx.pool.forEachPart(chunks.count) { chunk, _ in
-            let r = chunks.range(chunk)
-            let p = partial + chunk * 2 * c
-            kernels.batchNormBackwardSums(z + r.lowerBound * c, grad: grad + r.lowerBound * c, rows: r.count,
-                                          channels: c, scale: scale, shift: shift, clamp: .relu6, mean: mean,
-                                          invStd: invStd, sumDy: p, sumDyXhat: p + c)
-        }
+        ctx.pool.parallel(BackwardSumChunks(block: self, kernels: ctx.kernels, chunks: chunks, z: z, grad: grad,
+                                            partial: partial))
         reducePartials(partial, chunks: chunks.count, stride: 2 * c, count: 2 * c, into: sums.pointer, pool: ctx.pool)
         if let gradient = beta.gradient { gradient.pointer.update(from: sums.pointer, count: c) }
         if let gradient = gamma.gradient { gradient.pointer.update(from: sums.pointer + c, count: c) }
         for i in 0..<2 * c { means.pointer[i] = sums.pointer[i] / Float(rows) }
-        for i in 0..<c { gammaInvStd.pointer[i] = gamma.tensor.pointer[i] * invStd[i] }
-        let means = self.means.pointer, gammaInvStd = self.gammaInvStd.pointer
-        ctx.pool.forEachRange(rows, granule: 8) { r, _ in
-            kernels.batchNormBackwardInput(z + r.lowerBound * c, grad: grad + r.lowerBound * c, rows: r.count,
-                                           channels: c, mean: mean, invStd: invStd, gammaInvStd: gammaInvStd,
-                                           meanDy: means, meanDyXhat: means + c, batchStatistics: batchStatistics)
-        }
+        for i in 0..<c { gammaInvStd.pointer[i] = gamma.tensor.pointer[i] * invStd.pointer[i] }
+        ctx.pool.forEachRange(rows, granule: 8, BatchNormRows(block: self, kernels: ctx.kernels, z: z, output: grad,
+                                                              backward: true, batchStatistics: batchStatistics))
         if let gradient = weights.gradient {
             convolution.weightGradient(ctx, batch: batch, g, x: x, dz: grad, grad: gradient.pointer)
         }
@@ -138,6 +123,54 @@ final class ConvBlock {
         for i in 0..<channels {
             movingMean.pointer[i] -= (movingMean.pointer[i] - mean.pointer[i]) * rate
             movingVariance.pointer[i] -= (movingVariance.pointer[i] - batchVariance.pointer[i] * correction) * rate
+        }
+    }
+}
+
+/// Per-channel sums (or squared deviations from `mean`) of one chunk of rows.
+private struct ChannelSumChunks: PartRunner {
+    let kernels: any F32TrainingKernels, chunks: ReductionChunks, channels: Int
+    let z: UnsafePointer<Float>, mean: UnsafePointer<Float>?, partial: UnsafeMutablePointer<Float>
+    var parts: Int { chunks.count }
+
+    func run(part chunk: Int, slot: Int) {
+        let r = chunks.range(chunk)
+        kernels.channelSums(z + r.lowerBound * channels, rows: r.count, channels: channels, mean: mean,
+                            into: partial + chunk * channels)
+    }
+}
+
+/// ReLU6's mask and BatchNorm's two backward sums over one chunk of rows.
+private struct BackwardSumChunks: PartRunner {
+    let block: ConvBlock, kernels: any F32TrainingKernels, chunks: ReductionChunks
+    let z: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>, partial: UnsafeMutablePointer<Float>
+    var parts: Int { chunks.count }
+
+    func run(part chunk: Int, slot: Int) {
+        let r = chunks.range(chunk), c = block.channels
+        let p = partial + chunk * 2 * c
+        kernels.batchNormBackwardSums(z + r.lowerBound * c, grad: grad + r.lowerBound * c, rows: r.count, channels: c,
+                                      scale: block.scale.pointer, shift: block.shift.pointer, clamp: .relu6,
+                                      mean: block.mean.pointer, invStd: block.invStd.pointer, sumDy: p,
+                                      sumDyXhat: p + c)
+    }
+}
+
+/// Rows of BatchNorm + ReLU6 (forward: z to a) or of its input gradient (dy to dz in place).
+private struct BatchNormRows: RangeWork {
+    let block: ConvBlock, kernels: any F32TrainingKernels
+    let z: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, backward: Bool, batchStatistics: Bool
+
+    func run(_ r: Range<Int>, slot: Int) {
+        let c = block.channels
+        if backward {
+            kernels.batchNormBackwardInput(z + r.lowerBound * c, grad: output + r.lowerBound * c, rows: r.count,
+                                           channels: c, mean: block.mean.pointer, invStd: block.invStd.pointer,
+                                           gammaInvStd: block.gammaInvStd.pointer, meanDy: block.means.pointer,
+                                           meanDyXhat: block.means.pointer + c, batchStatistics: batchStatistics)
+        } else {
+            kernels.batchNormApply(z + r.lowerBound * c, rows: r.count, channels: c, scale: block.scale.pointer,
+                                   shift: block.shift.pointer, clamp: .relu6, output: output + r.lowerBound * c)
         }
     }
 }

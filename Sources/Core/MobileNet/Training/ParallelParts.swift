@@ -20,29 +20,40 @@ struct ReductionChunks {
     }
 }
 
-/// A job of `parts` parts calling a non-escaping body (no allocation: the
-/// pool runs it before `forEachPart` returns).
-private struct BodyJob: PartRunner {
-    let parts: Int
-    let body: (Int, Int) -> Void
-    func run(part: Int, slot: Int) { body(part, slot) }
+/// Work on a range of rows, for `forEachRange`. Jobs are structs rather than
+/// closures: handing a closure to the pool's threads needs an escaping copy
+/// (`withoutActuallyEscaping` boxes it), 232 heap allocations a training
+/// step, and a step must allocate nothing after the first at its size.
+protocol RangeWork {
+    func run(_ range: Range<Int>, slot: Int)
+}
+
+private struct RangeJob<Work: RangeWork>: PartRunner {
+    let work: Work
+    let count: Int, granule: Int, parts: Int
+    func run(part: Int, slot: Int) {
+        let r = partition(count, part: part, parts: parts, granule: granule)
+        if !r.isEmpty { work.run(r, slot: slot) }
+    }
 }
 
 extension ThreadPool {
-    /// Runs body(part, slot) for every part in 0..<parts over the pool.
-    func forEachPart(_ parts: Int, _ body: (_ part: Int, _ slot: Int) -> Void) {
-        withoutActuallyEscaping(body) { escaping in parallel(BodyJob(parts: parts, body: escaping)) }
-    }
-
-    /// Runs body(range, slot) over 0..<count split into a few parts a thread,
-    /// in multiples of `granule`: for work whose outputs do not depend on the split.
-    func forEachRange(_ count: Int, granule: Int = 1, _ body: (_ range: Range<Int>, _ slot: Int) -> Void) {
+    /// Runs work over 0..<count split into a few parts a thread, in
+    /// multiples of `granule`: for work whose outputs do not depend on the split.
+    func forEachRange<Work: RangeWork>(_ count: Int, granule: Int = 1, _ work: Work) {
         guard count > 0 else { return }
         let units = (count + granule - 1) / granule
-        let n = max(min(units, threadCount * 4), 1)
-        forEachPart(n) { part, slot in
-            let r = partition(count, part: part, parts: n, granule: granule)
-            if !r.isEmpty { body(r, slot) }
+        parallel(RangeJob(work: work, count: count, granule: granule, parts: max(min(units, threadCount * 4), 1)))
+    }
+}
+
+private struct ReducePartials: RangeWork {
+    let partial: UnsafePointer<Float>, chunks: Int, stride: Int, sum: UnsafeMutablePointer<Float>
+    func run(_ range: Range<Int>, slot: Int) {
+        for e in range {
+            var s = partial[e]
+            for c in 1..<chunks { s += partial[c * stride + e] }
+            sum[e] = s
         }
     }
 }
@@ -53,11 +64,5 @@ extension ThreadPool {
 func reducePartials(_ partial: UnsafePointer<Float>, chunks: Int, stride: Int, count: Int,
                     into sum: UnsafeMutablePointer<Float>, pool: ThreadPool) {
     if chunks == 1 { sum.update(from: partial, count: count); return }
-    pool.forEachRange(count, granule: 64) { range, _ in
-        for e in range {
-            var s = partial[e]
-            for c in 1..<chunks { s += partial[c * stride + e] }
-            sum[e] = s
-        }
-    }
+    pool.forEachRange(count, granule: 64, ReducePartials(partial: partial, chunks: chunks, stride: stride, sum: sum))
 }

@@ -23,6 +23,8 @@ public final class Trainer {
     private var workspace: TrainingWorkspace?
     private var trainable: [Variable] = []
     private var betaPowers: (Tensor, Tensor)?
+    /// Per pool slot: the first element whose update would not be finite, or -1.
+    private let failureFlags: AlignedBuffer
 
     public var numClasses: Int { architecture.numClasses }
     public var kernelTier: ISATier { context.kernels.tier }
@@ -154,6 +156,7 @@ public final class Trainer {
         let tier = try KernelSelection.tierForLoad()
         context = try TrainingContext(kernels: KernelSelection.trainingKernels(tier),
                                       inference: KernelSelection.kernels(tier), pool: try ThreadPool(threadCount: threads))
+        failureFlags = try AlignedBuffer(count: threads)
         try configureTraining(slot: slot)
     }
 
@@ -297,18 +300,22 @@ public final class Trainer {
         let hyper = OptimizerRule.Hyper(options: options, learningRate: options.learningRate,
                                         beta1Power: betaPowers?.0.pointer[0] ?? 1, beta2Power: betaPowers?.1.pointer[0] ?? 1)
         let decay = options.weightDecay
+        // Elementwise, so split across the pool (4.2M weights at 1.0/224:
+        // about 30 ms a step on one thread); a failure is flagged per slot.
+        let flags = failureFlags.pointer
         for v in trainable {
-            for i in 0..<v.tensor.count {
-                let g = OptimizerRule.gradient(v, i, weightDecay: decay)
-                guard g.isFinite, OptimizerRule.update(v, i, g, hyper, commit: false) else {
-                    throw MobileNetError.invalid("the step would make '\(v.name)' non-finite (element \(i)); nothing was updated")
-                }
+            flags.initialize(repeating: -1, count: context.pool.threadCount)
+            context.pool.forEachRange(v.tensor.count, granule: 4096,
+                                      OptimizerUpdate(variable: v, hyper: hyper, weightDecay: decay, commit: false,
+                                                      failures: flags))
+            for slot in 0..<context.pool.threadCount where flags[slot] >= 0 {
+                throw MobileNetError.invalid("the step would make '\(v.name)' non-finite (near element \(Int(flags[slot]))); nothing was updated")
             }
         }
         for v in trainable {
-            for i in 0..<v.tensor.count {
-                _ = OptimizerRule.update(v, i, OptimizerRule.gradient(v, i, weightDecay: decay), hyper, commit: true)
-            }
+            context.pool.forEachRange(v.tensor.count, granule: 4096,
+                                      OptimizerUpdate(variable: v, hyper: hyper, weightDecay: decay, commit: true,
+                                                      failures: flags))
         }
         if let (b1, b2) = betaPowers {
             b1.pointer[0] *= options.adamBeta1
@@ -460,11 +467,61 @@ public final class Trainer {
     public func export(options: LoadOptions) throws -> Model {
         try options.validate()
         let metadata = try ModelMetadata(modelFields)
-        let parameters = CanonicalParameters()
-        for t in variableTensors {
-            parameters.set(t.name, shape: t.shape, values: Array(UnsafeBufferPointer(start: t.pointer, count: t.count)))
-        }
-        return try Model(architecture: architecture, metadata: metadata, parameters: parameters,
+        return try Model(architecture: architecture, metadata: metadata,
+                         parameters: TensorParameters(tensors: tensorsByName),
                          tier: try Model.tier(options), options: options)
+    }
+}
+
+/// One range of a variable's optimizer update: a checking pass (commit false,
+/// which records the first non-finite element of the range in its slot's
+/// flag) or the writing pass.
+private struct OptimizerUpdate: RangeWork {
+    let variable: Variable, hyper: OptimizerRule.Hyper, weightDecay: Float, commit: Bool
+    let failures: UnsafeMutablePointer<Float>
+
+    func run(_ range: Range<Int>, slot: Int) {
+        for i in range {
+            let g = OptimizerRule.gradient(variable, i, weightDecay: weightDecay)
+            let ok = OptimizerRule.update(variable, i, g, hyper, commit: commit)
+            if !commit && (!g.isFinite || !ok) {
+                if failures[slot] < 0 { failures[slot] = Float(i) }
+                return
+            }
+        }
+    }
+}
+
+/// The trainer's tensors as compile input, read in place: no Swift array
+/// copy, whose allocation failure would trap (402 MB at 100,000 classes).
+private struct TensorParameters: ParameterReader {
+    let tensors: [String: Tensor]
+
+    private func checked(_ name: String) throws -> Tensor {
+        guard let t = tensors[name] else { throw MobileNetError.format("tensor '\(name)' is missing") }
+        for i in 0..<t.count where !t.pointer[i].isFinite {
+            throw MobileNetError.format("tensor '\(name)' holds a NaN or infinite value at element \(i)")
+        }
+        return t
+    }
+
+    func tensor(_ name: String) throws -> AlignedBuffer {
+        let t = try checked(name)
+        let buffer = try AlignedBuffer(count: t.count, zeroed: false)
+        buffer.pointer.update(from: t.pointer, count: t.count)
+        return buffer
+    }
+
+    func forEachRow(_ name: String, rows: Int, columns: Int,
+                    _ body: (Int, UnsafeMutablePointer<Float>) throws -> Void) throws {
+        let t = try checked(name)
+        guard t.count == rows * columns else {
+            throw MobileNetError(.internal, "tensor '\(name)' has \(t.count) values, not \(rows) x \(columns)")
+        }
+        let row = try AlignedBuffer(count: columns, zeroed: false)  // the reader may scale it in place
+        for r in 0..<rows {
+            row.pointer.update(from: t.pointer + r * columns, count: columns)
+            try body(r, row.pointer)
+        }
     }
 }

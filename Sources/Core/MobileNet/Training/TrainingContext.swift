@@ -80,32 +80,19 @@ final class TrainingContext {
         return ScratchNeeds(perSlot: k * chunks.rowsPerChunk + packed, partial: chunks.count * k * n, channels: n)
     }
 
-    /// grad[k x n] = X^T dZ summed over `rows` rows in fixed chunks, where
-    /// `fillTransposed(range, into)` writes the chunk's X transposed
-    /// (k x range.count, row stride range.count).
-    func gemmWeightGradient(rows: Int, k: Int, n: Int, dz: UnsafePointer<Float>, grad: UnsafeMutablePointer<Float>,
-                            fillTransposed: (Range<Int>, UnsafeMutablePointer<Float>) -> Void) {
+    /// grad[k x n] = X^T dZ summed over `rows` rows in fixed chunks; each
+    /// chunk's X transposed (k x chunk rows) comes from `x`.
+    func gemmWeightGradient(rows: Int, k: Int, n: Int, x: WeightGradientInput, dz: UnsafePointer<Float>,
+                            grad: UnsafeMutablePointer<Float>) {
         let chunks = ReductionChunks(rows: rows)
-        let kernels = self.kernels, partial = self.partial.pointer, inference = self.inference
-        let fast = n % 8 == 0, bias = zeros.pointer
-        pool.forEachPart(chunks.count) { chunk, slot in
-            let range = chunks.range(chunk)
-            let transposed = slotScratch(slot)
-            let packed = transposed + k * chunks.rowsPerChunk
-            fillTransposed(range, transposed)
-            if fast {
-                packForInference(dz + range.lowerBound * n, rowStride: n, columnStride: 1, k: range.count, n: n,
-                                 into: packed, row: packed)
-                inference.gemm(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
-                               bias: bias, c: partial + chunk * k * n, ldc: n, clamp: .none, panels: nil)
-            } else {
-                kernels.denseGEMMPackB(dz + range.lowerBound * n, rowStride: n, columnStride: 1, k: range.count, n: n,
-                                       into: packed)
-                kernels.denseGEMM(m: k, k: range.count, n: n, a: transposed, lda: range.count, packedB: packed,
-                                  c: partial + chunk * k * n, ldc: n, accumulate: false)
-            }
-        }
-        reducePartials(partial, chunks: chunks.count, stride: k * n, count: k * n, into: grad, pool: pool)
+        // Few chunks (the 7x7 layers: one at batch 16) would leave threads
+        // idle: then each chunk's rows of dW are split too, which changes no
+        // sum (every element is still one chain over its chunk's rows).
+        let splits = chunks.count >= 2 * pool.threadCount ? 1
+            : max(1, min((2 * pool.threadCount + chunks.count - 1) / chunks.count, k / 32))
+        pool.parallel(WeightGradientJob(ctx: self, chunks: chunks, splits: splits, k: k, n: n, x: x, dz: dz,
+                                        fast: n % 8 == 0))
+        reducePartials(partial.pointer, chunks: chunks.count, stride: k * n, count: k * n, into: grad, pool: pool)
     }
 
     /// Whether a k x n product runs on the inference GEMM (n, k multiples of 8).
@@ -113,7 +100,7 @@ final class TrainingContext {
 
     /// Packs B (k x n, element (r, c) at b[r * rowStride + c * columnStride])
     /// for the inference GEMM into `packed`, a row at a time through `row`.
-    private func packForInference(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int,
+    func packForInference(_ b: UnsafePointer<Float>, rowStride: Int, columnStride: Int, k: Int, n: Int,
                                   into packed: UnsafeMutablePointer<Float>, row: UnsafeMutablePointer<Float>) {
         packed.initialize(repeating: 0, count: inference.gemmPackedCount(k: k, n: n))
         for r in 0..<k {
@@ -138,21 +125,78 @@ final class TrainingContext {
     /// b[r * rowStride + c * columnStride]) packed once into the shared buffer.
     func gemmRows(rows: Int, k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                   rowStride: Int, columnStride: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let packed = shared.pointer, kernels = self.kernels
+        let packed = shared.pointer
         if usesInferenceGEMM(k: k, n: n) {
-            let inference = self.inference, bias = zeros.pointer
             packForInference(b, rowStride: rowStride, columnStride: columnStride, k: k, n: n, into: packed,
                              row: packed + inference.gemmPackedCount(k: k, n: n))
-            pool.forEachRange(rows, granule: inference.gemmRowBlock) { range, _ in
-                inference.gemm(m: range.count, k: k, n: n, a: a + range.lowerBound * lda, lda: lda, packedB: packed,
-                               bias: bias, c: c + range.lowerBound * ldc, ldc: ldc, clamp: .none, panels: nil)
-            }
+            pool.forEachRange(rows, granule: inference.gemmRowBlock,
+                              RowsJob(kernels: kernels, inference: inference, useInference: true, k: k, n: n, a: a,
+                                      lda: lda, packed: packed, bias: zeros.pointer, c: c, ldc: ldc))
             return
         }
         kernels.denseGEMMPackB(b, rowStride: rowStride, columnStride: columnStride, k: k, n: n, into: packed)
-        pool.forEachRange(rows, granule: 6) { range, _ in
+        pool.forEachRange(rows, granule: 6,
+                          RowsJob(kernels: kernels, inference: inference, useInference: false, k: k, n: n, a: a,
+                                  lda: lda, packed: packed, bias: zeros.pointer, c: c, ldc: ldc))
+    }
+}
+
+/// Rows of C = A B on a packed B (gemmRows).
+private struct RowsJob: RangeWork {
+    let kernels: any F32TrainingKernels, inference: any F32Kernels, useInference: Bool
+    let k: Int, n: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+
+    func run(_ range: Range<Int>, slot: Int) {
+        if useInference {
+            inference.gemm(m: range.count, k: k, n: n, a: a + range.lowerBound * lda, lda: lda, packedB: packed,
+                           bias: bias, c: c + range.lowerBound * ldc, ldc: ldc, clamp: .none, panels: nil)
+        } else {
             kernels.denseGEMM(m: range.count, k: k, n: n, a: a + range.lowerBound * lda, lda: lda, packedB: packed,
                               c: c + range.lowerBound * ldc, ldc: ldc, accumulate: false)
+        }
+    }
+}
+
+/// Where a weight gradient's X comes from: rows of a matrix (a 1x1 layer's
+/// input, the pooled features), or the 3x3 windows of an image batch.
+enum WeightGradientInput {
+    case rows(UnsafePointer<Float>)
+    case windows(FullConvTraining3x3, x: UnsafePointer<Float>, geometry: LayerGeometry)
+}
+
+/// One chunk of X^T dZ (a slice of its rows) into its partial sum (gemmWeightGradient).
+private struct WeightGradientJob: PartRunner {
+    let ctx: TrainingContext, chunks: ReductionChunks, splits: Int, k: Int, n: Int
+    let x: WeightGradientInput, dz: UnsafePointer<Float>, fast: Bool
+    var parts: Int { chunks.count * splits }
+
+    func run(part: Int, slot: Int) {
+        let chunk = part / splits
+        let slice = partition(k, part: part % splits, parts: splits, granule: 8)
+        guard !slice.isEmpty else { return }
+        let range = chunks.range(chunk)
+        let scratch = ctx.slotScratch(slot)
+        let packed = scratch + k * chunks.rowsPerChunk
+        let a: UnsafePointer<Float>
+        switch x {
+        case .rows(let rows):
+            ctx.kernels.transpose(rows: range.count, columns: slice.count, rows + range.lowerBound * k + slice.lowerBound,
+                                  lds: k, scratch, ldd: range.count)
+            a = UnsafePointer(scratch)
+        case .windows(let conv, let images, let g):
+            conv.transposedWindows(images, g, rows: range, into: scratch)
+            a = UnsafePointer(scratch + slice.lowerBound * range.count)
+        }
+        let c = ctx.partial.pointer + chunk * k * n + slice.lowerBound * n, b = dz + range.lowerBound * n
+        if fast {
+            ctx.packForInference(b, rowStride: n, columnStride: 1, k: range.count, n: n, into: packed, row: packed)
+            ctx.inference.gemm(m: slice.count, k: range.count, n: n, a: a, lda: range.count, packedB: packed,
+                               bias: ctx.zeros.pointer, c: c, ldc: n, clamp: .none, panels: nil)
+        } else {
+            ctx.kernels.denseGEMMPackB(b, rowStride: n, columnStride: 1, k: range.count, n: n, into: packed)
+            ctx.kernels.denseGEMM(m: slice.count, k: range.count, n: n, a: a, lda: range.count, packedB: packed,
+                                  c: c, ldc: n, accumulate: false)
         }
     }
 }
