@@ -4,16 +4,21 @@
 /// up to 100 attempts, else the whole image), resized bilinearly to size x
 /// size, flipped left-right half of the time, then normalised with the model's
 /// input_mean / input_scale, which for TF-Slim's models is its (x/255 - 0.5) * 2.
-enum DistortedCrop {
-    static let areaRange = 0.08...1.0
+/// The smallest area and the flip can be changed (`--min-crop-area`, `--no-flip`):
+/// TF-Slim's ranges are for photos, and an 8x8 digit cropped to 8% or mirrored is another glyph.
+struct DistortedCrop {
+    static let defaultMinimumArea = 0.08
     static let aspectRange = 0.75...(4.0 / 3.0)
 
+    var minimumArea = DistortedCrop.defaultMinimumArea
+    var flips = true
+
     /// The crop rectangle (x, y, width, height) in pixels.
-    static func sample(width: Int, height: Int, _ random: inout SeededRandom) -> (Int, Int, Int, Int) {
+    func sample(width: Int, height: Int, _ random: inout SeededRandom) -> (Int, Int, Int, Int) {
         let area = Double(width * height)
         for _ in 0..<100 {
-            let aspect = random.uniform(aspectRange.lowerBound, aspectRange.upperBound)
-            let target = area * random.uniform(areaRange.lowerBound, areaRange.upperBound)
+            let aspect = random.uniform(DistortedCrop.aspectRange.lowerBound, DistortedCrop.aspectRange.upperBound)
+            let target = area * random.uniform(minimumArea, 1.0)
             let w = Int((target * aspect).squareRoot().rounded()), h = Int((target / aspect).squareRoot().rounded())
             guard w >= 1, h >= 1, w <= width, h <= height else { continue }
             return (random.below(width - w + 1), random.below(height - h + 1), w, h)
@@ -22,10 +27,11 @@ enum DistortedCrop {
     }
 
     /// Writes size x size x 3 normalised floats of a random crop of `image` into `output`.
-    static func run(_ image: ImageFile, size: Int, mean: [Float], scale: [Float], _ random: inout SeededRandom,
-                    into output: UnsafeMutablePointer<Float>) {
+    func run(_ image: ImageFile, size: Int, mean: [Float], scale: [Float], _ random: inout SeededRandom,
+             into output: UnsafeMutablePointer<Float>) {
         let (x0, y0, w, h) = sample(width: image.width, height: image.height, &random)
-        let flip = random.next() & 1 == 1
+        let coin = random.next() & 1 == 1  // drawn either way, so --no-flip keeps the crops' sequence
+        let flip = flips && coin
         // Half-pixel centres (TensorFlow 2's tf.image.resize), edges clamped.
         let sx = Double(w) / Double(size), sy = Double(h) / Double(size)
         image.rgb.withUnsafeBufferPointer { rgb in

@@ -59,6 +59,13 @@ struct Train: ParsableCommand {
             help: "Moving-average decay of BatchNorm statistics (TF-Slim's 0.9997; 0.99 for short runs).")
     var batchnormDecay: Float = 0.9997
 
+    @Option(name: .customLong("min-crop-area"), parsing: .unconditional,
+            help: "Smallest share of an image's area a training crop covers (TF-Slim's 0.08; 1 = no crop).")
+    var minCropArea: Double = DistortedCrop.defaultMinimumArea
+
+    @Flag(name: .customLong("no-flip"), help: "No random left-right flips (for glyphs, text, anything handed).")
+    var noFlip = false
+
     @Option(parsing: .unconditional, help: "Training crop size (default: the model's resolution; 224 for scratch).")
     var resolution: Int?
 
@@ -100,6 +107,9 @@ struct Train: ParsableCommand {
         }
         guard batchnormDecay.isFinite, batchnormDecay >= 0, batchnormDecay < 1 else {
             throw ValidationError("--batchnorm-decay must be in [0, 1), not \(batchnormDecay)")
+        }
+        guard minCropArea.isFinite, minCropArea > 0, minCropArea <= 1 else {
+            throw ValidationError("--min-crop-area must be in (0, 1], not \(minCropArea)")
         }
         if let resolution, !(8...4096).contains(resolution) {
             throw ValidationError("--resolution must be in 8...4096, not \(resolution)")
@@ -159,7 +169,8 @@ struct Train: ParsableCommand {
                 progress.status("checking \(tried)/\(total) files")
             }
             let side = try resolution ?? trainer.export(options: LoadOptions(numThreads: 1)).metadata.resolution
-            loop = try ImageLoop(trainer: trainer, dataset: dataset, resolution: side, seed: seed, batchSize: batchSize)
+            loop = try ImageLoop(trainer: trainer, dataset: dataset, resolution: side, seed: seed, batchSize: batchSize,
+                                 crop: DistortedCrop(minimumArea: minCropArea, flips: !noFlip))
         }
         let (train, validation) = dataset.split(validation: validationSplit, seed: seed)
         progress.log("classes (\(train.count) training, \(validation.count) validation images):")

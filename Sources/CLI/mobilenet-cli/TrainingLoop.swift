@@ -55,13 +55,15 @@ struct ImageLoop: TrainingLoop {
     let resolution: Int
     let seed: UInt64
     let batchSize: Int
+    let crop: DistortedCrop
     /// The trainer's network exported once, for its preprocessing (mean, scale, crop).
     let preprocessor: Model
     private var input: [Float]
     private var random: SeededRandom
     private var epoch = -1
 
-    init(trainer: Trainer, dataset: Dataset, resolution: Int, seed: UInt64, batchSize: Int) throws {
+    init(trainer: Trainer, dataset: Dataset, resolution: Int, seed: UInt64, batchSize: Int, crop: DistortedCrop) throws {
+        self.crop = crop
         self.trainer = trainer
         self.dataset = dataset
         self.resolution = resolution
@@ -83,7 +85,7 @@ struct ImageLoop: TrainingLoop {
         for (slot, i) in samples.enumerated() {
             let picture = try image(i)
             input.withUnsafeMutableBufferPointer { buffer in
-                DistortedCrop.run(picture, size: side, mean: metadata.inputMean, scale: metadata.inputScale, &random,
+                crop.run(picture, size: side, mean: metadata.inputMean, scale: metadata.inputScale, &random,
                                   into: buffer.baseAddress! + slot * side * side * 3)
             }
         }
