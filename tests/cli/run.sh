@@ -16,7 +16,14 @@
 #   5. EXIF orientation: tests/cli/cat_exif_orientation_{5,6,8}.jpg (cat.jpg
 #      stored turned, with the tag that turns it back) classify like cat.jpg,
 #      at cat.jpg's size; malformed Exif segments are ignored
-#   6. make install / uninstall into a staging DESTDIR with a custom DATADIR:
+#   6. fine-tuning: tests/cli/make_dataset.py makes a two-class image folder
+#      (crops, flips, grayscale and RGBA PNGs of cat.jpg and coffee.png, and a
+#      file that does not decode) and the same images as a TFRecord;
+#      train --fine-tune head from each gives a model with the two labels that
+#      classifies them right; evaluate --json is consistent; embed --output
+#      equals the Python binding's Model.embed; a corrupted TFRecord is
+#      refused; --resume continues the global step, bit for bit (needs numpy)
+#   7. make install / uninstall into a staging DESTDIR with a custom DATADIR:
 #      the layout, mobilenet.pc's datadir and model, and nothing left after
 #      uninstall
 #
@@ -293,6 +300,166 @@ for crafted in "$work"/exif_*.jpg; do
         fail "$name (exit $rc):"; indent <"$work/crafted.out"
     fi
 done
+
+step "fine-tuning: train, evaluate, embed (image folder and TFRecord)"
+if ! python3 -c "import numpy" 2>/dev/null; then
+    echo "  (numpy is not installed: the fine-tuning tests are skipped)"
+elif ! python3 "$here/make_dataset.py" "$images" "$work/data" >"$work/data.out" 2>&1; then
+    fail "make_dataset.py:"; indent <"$work/data.out"
+else
+    data="$work/data"
+    # train ARGS...: the run's stdout in train.out, stderr in train.err, its exit status in rc.
+    train() { "$cli" train "$@" --epochs 2 --batch-size 4 --threads 2 >"$work/train.out" 2>"$work/train.err"; rc=$?; }
+    train "$data/folder" --fine-tune head --output "$work/mine.safetensors"
+    if [ $rc -eq 0 ] && grep -q "^epoch 2/2: " "$work/train.out" && [ -f "$work/mine.safetensors" ] \
+        && [ -f "$work/mine.safetensors.checkpoint" ] && ! grep -q $'\r' "$work/train.out"; then
+        pass "train --fine-tune head: $(grep '^epoch 2/2' "$work/train.out")"
+    else
+        fail "train --fine-tune head (exit $rc):"; indent <"$work/train.out"; indent <"$work/train.err"
+    fi
+    if grep -qF "mobilenet-cli: skipping $data/folder/cat/broken.jpg: cannot decode image" "$work/train.err" \
+        && [ "$(wc -l <"$work/train.err")" -eq 1 ]; then
+        pass "the broken file is reported and skipped: $(cat "$work/train.err")"
+    else
+        fail "broken.jpg not reported (alone) on stderr:"; indent <"$work/train.err"
+    fi
+    if grep -q "^  cat  *6 train  *1 validation$" "$work/train.out" && grep -q "^  coffee  *6 train  *1 validation$" "$work/train.out"; then
+        pass "class balance printed (6 + 1 per class)"
+    else
+        fail "class balance:"; indent <"$work/train.out"
+    fi
+    "$cli" describe --model "$work/mine.safetensors" >"$work/describe.out" 2>&1
+    if head -n 1 "$work/describe.out" | grep -q ", 2 classes$" && grep -q "^labels: cat, coffee$" "$work/describe.out"; then
+        pass "describe: 2 classes, labels: cat, coffee"
+    else
+        fail "describe of the trained model:"; indent <"$work/describe.out"
+    fi
+    # classify_check MODEL: every decodable training image's top-1 is its folder's name.
+    classify_check() {
+        "$cli" classify --json --top-k 2 --model "$1" "$data"/folder/*/*.png "$data"/folder/cat/original.jpg >"$work/mine.json" 2>"$work/mine.err"
+        python3 - "$work/mine.json" <<'EOF2'
+import json, os, sys
+entries = json.load(open(sys.argv[1]))
+wrong = [(e["image"], e["predictions"][0]["label"]) for e in entries
+         if e["predictions"][0]["label"] != os.path.basename(os.path.dirname(e["image"]))]
+assert len(entries) == 14 and not wrong, wrong
+assert all({p["label"] for p in e["predictions"]} == {"cat", "coffee"} for e in entries)
+print(f"all {len(entries)} images classified as their folder")
+EOF2
+    }
+    if classify_check "$work/mine.safetensors" >"$work/check.out" 2>&1; then
+        pass "classify with the trained model: $(cat "$work/check.out")"
+    else
+        fail "classify with the trained model:"; indent <"$work/check.out"; indent <"$work/mine.err"
+    fi
+    "$cli" evaluate --json "$data/folder" --model "$work/mine.safetensors" >"$work/eval.json" 2>"$work/eval.err"
+    rc=$?
+    if [ $rc -eq 0 ] && python3 - "$work/eval.json" >"$work/eval-check.out" 2>&1 <<'EOF2'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert {"accuracy", "loss", "per_class", "confusion"} <= set(r), sorted(r)
+c = r["confusion"]
+assert len(c) == 2 and all(len(row) == 2 for row in c), c
+assert [p["label"] for p in r["per_class"]] == ["cat", "coffee"], r["per_class"]
+assert [p["support"] for p in r["per_class"]] == [sum(row) for row in c] == [7, 7], c
+assert abs(r["accuracy"] - (c[0][0] + c[1][1]) / 14) < 1e-12 and r["accuracy"] == 1.0, r["accuracy"]
+for i, p in enumerate(r["per_class"]):
+    assert abs(p["recall"] - c[i][i] / sum(c[i])) < 1e-12 and abs(p["precision"] - c[i][i] / (c[0][i] + c[1][i])) < 1e-12, p
+assert 0 <= r["loss"] < 0.1 and r["skipped"] == 1, r
+print(f"accuracy {r['accuracy']}, loss {r['loss']:.2g}, confusion {c}")
+EOF2
+    then
+        pass "evaluate --json: $(cat "$work/eval-check.out")"
+    else
+        fail "evaluate --json (exit $rc):"; indent <"$work/eval-check.out"; indent <"$work/eval.err"
+    fi
+    "$cli" evaluate "$data/folder" >"$work/eval-imagenet.out" 2>&1
+    rc=$?
+    if [ $rc -eq 1 ] && grep -qF "the dataset's classes 'cat', 'coffee' are not among the model's 1001 labels" "$work/eval-imagenet.out"; then
+        pass "evaluate: classes the model does not have are refused"
+    else
+        fail "evaluate with the ImageNet model (exit $rc):"; indent <"$work/eval-imagenet.out"
+    fi
+
+    embed_files=("$data"/folder/*/*.png "$data"/folder/cat/original.jpg)
+    "$cli" embed --threads 2 --output "$work/x.npy" "${embed_files[@]}" >"$work/embed.out" 2>&1
+    rc=$?
+    if [ $rc -eq 0 ] && MOBILENET_LIBRARY="$prefix/lib/libmobilenet.so" PYTHONPATH="$root/bindings/python" \
+        python3 - "$prefix/share/mobilenet/$model_name" "$work/x.npy" "${embed_files[@]}" >"$work/embed-check.out" 2>&1 <<'EOF2'
+import ctypes, ctypes.util, sys
+import numpy as np
+import mobilenet
+model, npy, *files = sys.argv[1:]
+# The binding decodes files with Pillow; stb_image (the CLI's decoder) gives it the same pixels.
+stb = ctypes.CDLL(ctypes.util.find_library("stb") or "libstb.so")
+stb.stbi_load_from_memory.restype = ctypes.POINTER(ctypes.c_uint8)
+stb.stbi_load_from_memory.argtypes = [ctypes.c_char_p, ctypes.c_int] + [ctypes.POINTER(ctypes.c_int)] * 3 + [ctypes.c_int]
+def decode(path):
+    data = open(path, "rb").read()
+    w, h, n = ctypes.c_int(), ctypes.c_int(), ctypes.c_int()
+    p = stb.stbi_load_from_memory(data, len(data), w, h, n, 3)
+    a = np.ctypeslib.as_array(p, shape=(h.value, w.value, 3)).copy()
+    stb.stbi_image_free(p)
+    return a
+cli = np.load(npy)
+py = mobilenet.Model(model).embed([decode(f) for f in files])
+assert cli.dtype == np.float32 and cli.shape == py.shape == (len(files), 1024), (cli.dtype, cli.shape, py.shape)
+diff = float(np.abs(cli - py).max())
+assert diff <= 1e-6, diff
+print(f"{cli.shape[0]} x {cli.shape[1]} float32, max |CLI - Python| = {diff:.2g}")
+EOF2
+    then
+        pass "embed --output x.npy: $(cat "$work/embed-check.out")"
+    else
+        fail "embed --output (exit $rc):"; indent <"$work/embed.out"; indent <"$work/embed-check.out"
+    fi
+    "$cli" embed --output "$work/y.npy" "$data/folder/cat/broken.jpg" "$data/folder/cat/left.png" >/dev/null 2>"$work/embed.err"
+    rc=$?
+    if [ $rc -eq 1 ] && [ ! -e "$work/y.npy" ] && grep -qF "y.npy was not written" "$work/embed.err"; then
+        pass "embed: a failed image means exit 1 and no file"
+    else
+        fail "embed with a broken image (exit $rc):"; indent <"$work/embed.err"
+    fi
+
+    train "$data/records" --output "$work/records.safetensors"
+    if [ $rc -eq 0 ] && head -n 1 "$work/train.out" | grep -q "^TFRecord .*: 14 files, 2 classes$" \
+        && classify_check "$work/records.safetensors" >"$work/check.out" 2>&1; then
+        pass "train on a TFRecord: $(cat "$work/check.out")"
+    else
+        fail "train on a TFRecord (exit $rc):"; indent <"$work/train.out"; indent <"$work/train.err"; indent <"$work/check.out"
+    fi
+    train "$data/corrupt.tfrecord" --output "$work/corrupt.safetensors"
+    if [ $rc -eq 1 ] && grep -q "corrupt.tfrecord: record [0-9]* at byte [0-9]*: data checksum mismatch" "$work/train.err" \
+        && [ ! -e "$work/corrupt.safetensors" ]; then
+        pass "a corrupted TFRecord is refused: $(grep -o 'record .*' "$work/train.err")"
+    else
+        fail "corrupted TFRecord (exit $rc):"; indent <"$work/train.err"
+    fi
+
+    "$cli" train "$data/folder" --output "$work/half.safetensors" --epochs 1 --batch-size 4 --threads 2 >"$work/half.out" 2>&1
+    train "$data/folder" --output "$work/resumed.safetensors" --resume "$work/half.safetensors.checkpoint"
+    if [ $rc -eq 0 ] && grep -q "^resuming after epoch 1 (global step 3)$" "$work/train.out" \
+        && grep -q "^epoch 2/2: .*step 6, " "$work/train.out" && ! grep -q "^epoch 1/" "$work/train.out" \
+        && cmp -s "$work/resumed.safetensors" "$work/mine.safetensors"; then
+        pass "--resume: epoch 2 from global step 3 to 6, the same model as the uninterrupted run"
+    else
+        fail "--resume (exit $rc):"; indent <"$work/half.out"; indent <"$work/train.out"; indent <"$work/train.err"
+    fi
+    # The same for a recipe that runs the network on distorted crops (seeded per epoch), small and quick.
+    crops=(--fine-tune last=1 --batchnorm frozen --resolution 64 --learning-rate 0.001)
+    "$cli" train "$data/folder" "${crops[@]}" --output "$work/crops1.safetensors" --epochs 1 --batch-size 4 --threads 2 >"$work/half.out" 2>&1
+    # The crop size is not in the checkpoint (the model's resolution is): it is given again, like the batch size.
+    train "$data/folder" --output "$work/crops-resumed.safetensors" --resume "$work/crops1.safetensors.checkpoint" --resolution 64
+    resumed_rc=$rc
+    cp "$work/train.out" "$work/crops-resumed.out"
+    train "$data/folder" "${crops[@]}" --output "$work/crops2.safetensors"
+    if [ $resumed_rc -eq 0 ] && [ $rc -eq 0 ] && grep -q "^resuming after epoch 1 (global step 3)$" "$work/crops-resumed.out" \
+        && cmp -s "$work/crops-resumed.safetensors" "$work/crops2.safetensors"; then
+        pass "--resume of --fine-tune last=1 (distorted crops): the same model as the uninterrupted run"
+    else
+        fail "--resume of last=1 (exit $resumed_rc, $rc):"; indent <"$work/half.out"; indent <"$work/crops-resumed.out"; indent <"$work/train.out"
+    fi
+fi
 
 step "make install / uninstall (DESTDIR, custom DATADIR)"
 stage="$work/stage"

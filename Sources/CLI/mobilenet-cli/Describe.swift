@@ -27,6 +27,7 @@ struct Describe: ParsableCommand {
 
     func run() throws {
         let info: NetworkInfo
+        var labels: [String]?
         // The kernels a loaded model runs on; for a configuration, the tier a
         // load would get on this machine.
         let tier: String
@@ -34,6 +35,7 @@ struct Describe: ParsableCommand {
             let loaded = try ModelLocation.load(model, options: LoadOptions(numThreads: 1))
             info = loaded.info()
             tier = loaded.kernelTier.name
+            labels = loaded.labels
         } else {
             tier = try KernelSelection.tierForLoad().name
             guard let kind = Variant(name: variant) else {
@@ -44,12 +46,12 @@ struct Describe: ParsableCommand {
                 return try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
             }
         }
-        print(json ? try Self.json(info, tier: tier) : Self.table(info, tier: tier))
+        print(json ? try Self.json(info, tier: tier, labels: labels) : Self.table(info, tier: tier, labels: labels))
     }
 
-    static func json(_ info: NetworkInfo, tier: String) throws -> String {
+    static func json(_ info: NetworkInfo, tier: String, labels: [String]? = nil) throws -> String {
         try JSONOutput.encode(NetworkDescription(
-            isa: tier, variant: info.variant.name, widthMultiplier: info.widthMultiplier, resolution: info.height,
+            isa: tier, labels: labels, variant: info.variant.name, widthMultiplier: info.widthMultiplier, resolution: info.height,
             numClasses: info.numClasses, multAdds: info.multAdds, parameters: info.parameters,
             layers: info.layers.map { layer in
                 NetworkDescription.Layer(
@@ -65,11 +67,14 @@ struct Describe: ParsableCommand {
         struct Layer: Encodable {
             let name: String, type: String, stride: Int, input: [Int], output: [Int], multAdds: Int, parameters: Int
         }
-        let isa: String, variant: String, widthMultiplier: Double, resolution: Int, numClasses: Int
+        let isa: String
+        /// A model's class names (absent for a configuration or a model without labels).
+        let labels: [String]?
+        let variant: String, widthMultiplier: Double, resolution: Int, numClasses: Int
         let multAdds: Int, parameters: Int, layers: [Layer]
     }
 
-    static func table(_ info: NetworkInfo, tier: String) -> String {
+    static func table(_ info: NetworkInfo, tier: String, labels: [String]? = nil) -> String {
         func cell(_ text: String, _ width: Int, right: Bool = false) -> String {
             let fill = String(repeating: " ", count: max(width - text.count, 0))
             return right ? fill + text : text + fill
@@ -85,6 +90,11 @@ struct Describe: ParsableCommand {
         }
         lines.append(Platform.format("total: %.1fM mult-adds, %.2fM parameters", Double(info.multAdds) / 1e6,
                             Double(info.parameters) / 1e6))
+        if let labels {
+            // A trained model's few classes in full; ImageNet's 1001 by their first few.
+            let shown = labels.prefix(10).joined(separator: ", ")
+            lines.append("labels: " + shown + (labels.count > 10 ? ", ... (\(labels.count))" : ""))
+        }
         lines.append("kernels: \(tier) (MOBILENET_MAX_ISA caps the tier)")
         return lines.joined(separator: "\n")
     }

@@ -19,8 +19,14 @@ struct ImageFile {
     let orientation: ExifOrientation
 
     init(path: String) throws {
-        let bytes = try Self.readFile(path)
+        try self.init(bytes: try FileIO.readAll(path, maxBytes: Self.maxFileBytes))
+    }
+
+    /// An encoded image in memory (a TFRecord's image/encoded).
+    init(bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { throw CLIError("cannot decode image: the file is empty") }
+        // stb_image takes an Int32 length; a TFRecord's bytes are not limited by the file check.
+        guard bytes.count <= Self.maxFileBytes else { throw CLIError("image is larger than \(Self.maxFileBytes >> 20) MiB") }
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
         let decoded: (rgb: [UInt8], width: Int, height: Int) = try bytes.withUnsafeBytes { file in
             guard let base = file.baseAddress?.assumingMemoryBound(to: UInt8.self),
@@ -34,35 +40,5 @@ struct ImageFile {
         }
         orientation = bytes.withUnsafeBytes { ExifOrientation.read(jpeg: $0) }
         (rgb, self.width, self.height) = orientation.apply(rgb: decoded.rgb, width: decoded.width, height: decoded.height)
-    }
-
-    /// The whole file, or an error with the operating system's reason.
-    private static func readFile(_ path: String) throws -> [UInt8] {
-        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { throw CLIError(Platform.describe(errno: errno)) }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw CLIError(Platform.describe(errno: errno)) }
-        // open() succeeds on a directory; say what it is rather than fail in read().
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw CLIError(Platform.describe(errno: EISDIR)) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw CLIError("not a regular file") }
-        guard info.st_size <= maxFileBytes else {
-            throw CLIError("file is larger than \(maxFileBytes >> 20) MiB")
-        }
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw CLIError(Platform.describe(errno: errno))
-            }
-            if got == 0 { throw CLIError("file shrank while being read") }
-            filled += got
-        }
-        return bytes
     }
 }

@@ -8,9 +8,9 @@ struct MobileNetCommand: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "mobilenet-cli",
-        abstract: "Classify images with MobileNet v1 and inspect network structures.",
+        abstract: "Classify images with MobileNet v1, train your own classifier, evaluate it, embed images, inspect networks.",
         version: "mobilenet-cli \(cliVersion), libmobilenet \(MOBILENET_VERSION_STRING) (built in)",
-        subcommands: [Classify.self, Describe.self, Profile.self],
+        subcommands: [Classify.self, Train.self, Evaluate.self, Embed.self, Describe.self, Profile.self],
         defaultSubcommand: Classify.self
     )
 }
