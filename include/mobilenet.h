@@ -470,7 +470,7 @@ typedef struct mobilenet_train_options {
     float learning_rate;            /* --learning_rate: 0.01; finite, normal, > 0 */
     float momentum;                 /* --momentum (rmsprop, momentum): 0.9; in [0, 1) */
     float rmsprop_decay;            /* --rmsprop_decay: 0.9; in [0, 1) */
-    float epsilon;                  /* --opt_epsilon (rmsprop, adam): 1.0; > 0 */
+    float epsilon;                  /* --opt_epsilon (rmsprop, adam): 1.0; finite, normal, > 0 */
     float weight_decay;             /* --weight_decay: 4e-5; >= 0 */
     float label_smoothing;          /* --label_smoothing: 0; in [0, 1) */
     mobilenet_batchnorm batchnorm;  /* TRAIN (default) or FROZEN */

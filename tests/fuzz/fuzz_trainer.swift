@@ -41,7 +41,10 @@ enum FuzzTrainer {
 private enum Verdict { case valid, invalid, either }
 
 private func unit(_ x: Float) -> Verdict { x >= 0 && x < 1 ? .valid : .invalid }  // [0, 1); NaN invalid
-private func positive(_ x: Float) -> Verdict { x.isNaN || x <= 0 ? .invalid : (x.isFinite ? .valid : .either) }
+/// learning_rate and epsilon: finite, normal, > 0 (a subnormal is refused).
+private func positive(_ x: Float) -> Verdict {
+    x.isNaN || x <= 0 || (x.isFinite && !x.isNormal) ? .invalid : (x.isFinite ? .valid : .either)
+}
 private func nonNegative(_ x: Float) -> Verdict { x.isNaN || x < 0 ? .invalid : (x.isFinite ? .valid : .either) }
 
 private let fixedNames = ["", "Logits", "Conv2d_0", "Conv2d_1", "Conv2d_1_depthwise", "Conv2d_13_pointwise",
@@ -357,7 +360,7 @@ private func opTensor(_ t: OpaquePointer, count: Int, _ r: inout FuzzReader) {
 private func opLearningRateAndLabels(_ t: OpaquePointer, classes: Int, _ r: inout FuzzReader) {
     let rate = r.float()
     expect(mobilenet_trainer_set_learning_rate(t, rate),
-           in: [rate.isFinite && rate > 0 ? MOBILENET_OK : MOBILENET_ERROR_INVALID_ARGUMENT], "set_learning_rate(\(rate))")
+           in: [rate.isFinite && rate.isNormal && rate > 0 ? MOBILENET_OK : MOBILENET_ERROR_INVALID_ARGUMENT], "set_learning_rate(\(rate))")
     guard classes <= 256 else { return }
     let delta = Int(Int8(bitPattern: r.byte()) % 3)
     let n = max(0, classes + delta)
