@@ -50,7 +50,7 @@ def ours(train_x, test_x, train_y, test_y, threads, epochs):
     start = time.perf_counter()
     with mobilenet.load(MODEL, threads=threads, crop_fraction=1.0) as model:
         def embed(images):
-            return np.concatenate([model.embed(images[i:i + 64]) for i in range(0, len(images), 64)])
+            return np.concatenate([model.embed(list(images[i:i + 64])) for i in range(0, len(images), 64)])
         train_f, test_f = embed(train_x), embed(test_x)
     embedded = time.perf_counter()
     lib = mobilenet._native.lib()
@@ -94,7 +94,7 @@ def keras(train_x, test_x, train_y, test_y, threads, epochs):
                                ("gamma", "beta", "moving_mean", "moving_variance")])
     base.trainable = False
     inputs = tf.keras.Input((224, 224, 3))
-    x = tf.keras.applications.mobilenet.preprocess_input(tf.cast(inputs, tf.float32))
+    x = tf.keras.layers.Rescaling(1 / 127.5, offset=-1)(inputs)  # preprocess_input, as a layer (Keras 3)
     outputs = tf.keras.layers.Dense(10)(base(x, training=False))
     net = tf.keras.Model(inputs, outputs)
     net.compile(optimizer=tf.keras.optimizers.Adam(0.001),
