@@ -66,19 +66,9 @@ public final class Model {
 
     private convenience init(source: ByteSource, options: LoadOptions) throws {
         let tier = try Model.tier(options)
-        let header = try SafeTensorsHeader.read(from: source)
-        let metadata = try ModelMetadata(header.metadata)
-        let architecture: Architecture
-        do {
-            architecture = try Architecture(variant: metadata.variant, widthMultiplier: metadata.widthMultiplier,
-                                            numClasses: metadata.numClasses)
-        } catch let error as MobileNetError {
-            throw MobileNetError.format("metadata describes an invalid network: \(error.message)")
-        }
-        let parameters = SafeTensorsParameters(source: source, header: header)
-        try parameters.checkTensorSet(architecture)
-        try self.init(architecture: architecture, metadata: metadata, parameters: parameters, tier: tier,
-                      options: options)
+        let file = try ModelFile(source)
+        try self.init(architecture: file.architecture, metadata: file.metadata, parameters: file.parameters,
+                      tier: tier, options: options)
     }
 
     /// Compiles canonical parameters (from a file, or held in memory) for one
@@ -343,5 +333,27 @@ private struct ImagesJob: PartRunner {
         // One thread per image: unfused measured faster.
         network.forward(input + part * imageFloats, arena: arenas[slot], output: output + part * perImage,
                         fused: false, until: end)
+    }
+}
+
+/// A model file's checked header, metadata, network and tensor set: what
+/// loading a model and opening a trainer both start from.
+struct ModelFile {
+    let header: SafeTensorsHeader
+    let metadata: ModelMetadata
+    let architecture: Architecture
+    let parameters: SafeTensorsParameters
+
+    init(_ source: ByteSource) throws {
+        header = try SafeTensorsHeader.read(from: source)
+        metadata = try ModelMetadata(header.metadata)
+        do {
+            architecture = try Architecture(variant: metadata.variant, widthMultiplier: metadata.widthMultiplier,
+                                            numClasses: metadata.numClasses)
+        } catch let error as MobileNetError {
+            throw MobileNetError.format("metadata describes an invalid network: \(error.message)")
+        }
+        parameters = SafeTensorsParameters(source: source, header: header)
+        try parameters.checkTensorSet(architecture)
     }
 }

@@ -53,18 +53,9 @@ public final class Trainer {
     /// `options` nil: a checkpoint's own options, else the defaults.
     public convenience init(pathBytes path: [CChar], options requested: TrainingOptions?) throws {
         try requested?.validate()
-        let source = try FileByteSource(pathBytes: path)
-        let header = try SafeTensorsHeader.read(from: source)
-        let metadata = try ModelMetadata(header.metadata)
-        let fileArchitecture: Architecture
-        do {
-            fileArchitecture = try Architecture(variant: metadata.variant, widthMultiplier: metadata.widthMultiplier,
-                                                numClasses: metadata.numClasses)
-        } catch let error as MobileNetError {
-            throw MobileNetError.format("metadata describes an invalid network: \(error.message)")
-        }
-        let parameters = SafeTensorsParameters(source: source, header: header)
-        try parameters.checkTensorSet(fileArchitecture)
+        let file = try ModelFile(try FileByteSource(pathBytes: path))
+        let header = file.header, metadata = file.metadata, parameters = file.parameters
+        let fileArchitecture = file.architecture
         let isCheckpoint = header.metadata[Trainer.checkpointKey] != nil
         var options = requested ?? TrainingOptions()
         var globalStep: Int64 = 0
