@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Kernels by data type and ISA tier (Sources/Core/Kernels/F32/<tier>), each
+// Kernels by data type and ISA tier (Sources/Core/Kernels/<type>/<tier>), each
 // tier a module with its own target CPU: Swift compiles one target CPU per
 // module, and AVX-512 code built for another CPU crashes the compiler
 // (shared notes). All tiers go into one libmobilenet.so; the runtime picks
@@ -16,7 +16,7 @@ func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool)
     .target(
         name: name,
         dependencies: ["MobileNetKernelInterface"],
-        path: "Sources/Core/Kernels/F32/" + folder,
+        path: "Sources/Core/Kernels/" + folder,
         swiftSettings: [.unsafeFlags(unchecked + (targetCPU.map { ["-target-cpu", $0] } ?? []))]
             + (fma ? [.define("MOBILENET_FMA")] : [])
     )
@@ -24,14 +24,18 @@ func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool)
 
 #if arch(x86_64)
 let tierTargets: [Target] = [
-    kernelTier("MobileNetF32Generic", "Generic", targetCPU: nil, fma: false),   // SSE2
-    kernelTier("MobileNetF32AVX2", "AVX2", targetCPU: "haswell", fma: true),    // AVX2 + FMA
-    kernelTier("MobileNetF32AVX512", "AVX512", targetCPU: "cascadelake", fma: true),  // AVX-512 + VNNI
+    kernelTier("MobileNetF32Generic", "F32/Generic", targetCPU: nil, fma: false),   // SSE2
+    kernelTier("MobileNetF32AVX2", "F32/AVX2", targetCPU: "haswell", fma: true),    // AVX2 + FMA
+    kernelTier("MobileNetF32AVX512", "F32/AVX512", targetCPU: "cascadelake", fma: true),  // AVX-512 + VNNI
+    kernelTier("MobileNetQS8Generic", "QS8/Generic", targetCPU: nil, fma: false),
+    kernelTier("MobileNetQS8AVX2", "QS8/AVX2", targetCPU: "haswell", fma: true),
+    kernelTier("MobileNetQS8AVX512", "QS8/AVX512", targetCPU: "cascadelake", fma: true),
     .systemLibrary(name: "CPUFeatureProbe", path: "Sources/Core/Kernels/CPUFeatures"),
 ]
 #else
 let tierTargets: [Target] = [
-    kernelTier("MobileNetF32Generic", "Generic", targetCPU: nil, fma: true),    // arm64: NEON, FMA baseline
+    kernelTier("MobileNetF32Generic", "F32/Generic", targetCPU: nil, fma: true),    // arm64: NEON, FMA baseline
+    kernelTier("MobileNetQS8Generic", "QS8/Generic", targetCPU: nil, fma: true),
 ]
 #endif
 let tierNames: [Target.Dependency] = tierTargets.map { .target(name: $0.name) }

@@ -5,9 +5,12 @@ import Darwin
 #endif
 import MobileNetKernelInterface
 import MobileNetF32Generic
+import MobileNetQS8Generic
 #if arch(x86_64)
 import MobileNetF32AVX2
 import MobileNetF32AVX512
+import MobileNetQS8AVX2
+import MobileNetQS8AVX512
 #endif
 
 /// The one place that picks the float32 kernels: the best tier the CPU and
@@ -63,6 +66,19 @@ public enum KernelSelection {
         }
         #else
         return MobileNetF32Generic.F32TierKernels()
+        #endif
+    }
+
+    /// The 8-bit kernels of `tier`, which must be supported here.
+    public static func qs8Kernels(_ tier: ISATier) -> any QS8Kernels {
+        #if arch(x86_64)
+        switch tier {
+        case .generic: return MobileNetQS8Generic.QS8TierKernels()
+        case .avx2: return MobileNetQS8AVX2.QS8TierKernels()
+        case .avx512: return MobileNetQS8AVX512.QS8TierKernels()
+        }
+        #else
+        return MobileNetQS8Generic.QS8TierKernels()
         #endif
     }
 

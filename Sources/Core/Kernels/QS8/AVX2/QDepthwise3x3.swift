@@ -1,0 +1,1 @@
+../Generic/QDepthwise3x3.swift

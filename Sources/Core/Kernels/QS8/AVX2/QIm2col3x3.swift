@@ -1,0 +1,1 @@
+../Generic/QIm2col3x3.swift

@@ -1,0 +1,1 @@
+../Generic/QS8TierKernels.swift

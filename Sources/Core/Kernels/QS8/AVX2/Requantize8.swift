@@ -1,0 +1,1 @@
+../Generic/Requantize8.swift

@@ -1,0 +1,60 @@
+// The per-channel constants of the requantization (Requantization in the
+// interface) for 8 consecutive output channels, split into the vector
+// operands both tiers' requantize8 use: the shift as separate left and right
+// counts, and the rounding mask of the right shift precomputed, so each
+// output vector costs only the data-dependent operations.
+import MobileNetKernelInterface
+
+@usableFromInline
+struct ChannelStage8 {
+    var bias: SIMD8<Int32>
+    var multiplier: SIMD8<Int32>
+    /// max(shift, 0) and max(-shift, 0).
+    var left: SIMD8<Int32>
+    var right: SIMD8<Int32>
+    /// 2^right - 1 and its half: RoundingDivideByPOT's remainder mask and threshold.
+    var mask: SIMD8<Int32>
+    var halfMask: SIMD8<Int32>
+    var zeroPoint: SIMD8<Int32>
+    var lower: SIMD8<Int32>
+    var upper: SIMD8<Int32>
+
+    /// Channels [channel, channel + 8) of `r`.
+    @inline(__always) @usableFromInline
+    init(_ r: Requantization, channel: Int) {
+        bias = load8(r.bias + channel)
+        multiplier = load8(r.multiplier + channel)
+        let shift = load8(r.shift + channel)
+        let zero = SIMD8<Int32>()
+        left = shift.replacing(with: zero, where: shift .< zero)
+        let negated = zero &- shift
+        right = negated.replacing(with: zero, where: negated .< zero)
+        mask = (SIMD8<Int32>(repeating: 1) &<< right) &- 1
+        halfMask = mask &>> 1
+        zeroPoint = SIMD8(repeating: r.outputZeroPoint)
+        lower = SIMD8(repeating: r.lower)
+        upper = SIMD8(repeating: r.upper)
+    }
+}
+
+@inline(__always) @usableFromInline
+func load8(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int32>.self)
+}
+
+@inline(__always) @usableFromInline
+func store8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int32>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Int32>.self)
+}
+
+/// 8 Int16s widened to Int32 lanes.
+@inline(__always) @usableFromInline
+func load8(_ p: UnsafePointer<Int16>) -> SIMD8<Int32> {
+    SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Int16>.self))
+}
+
+/// Stores 8 offset outputs (each within -510...510, so the narrowing is exact).
+@inline(__always) @usableFromInline
+func store8(_ v: SIMD8<Int32>, _ p: UnsafeMutablePointer<Int16>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: SIMD8<Int16>(truncatingIfNeeded: v), as: SIMD8<Int16>.self)
+}

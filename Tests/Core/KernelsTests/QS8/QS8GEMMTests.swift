@@ -1,0 +1,99 @@
+import XCTest
+import MobileNetKernelInterface
+import MobileNetQS8Generic
+
+/// The 8-bit GEMM of every tier, bit for bit against a scalar reference.
+final class QS8GEMMTests: XCTestCase {
+    static let sentinel: Int16 = 0x7A7A
+
+    struct Shape {
+        var m: Int, k: Int, n: Int
+        var lda: Int, ldc: Int
+        var panels: Range<Int>?
+    }
+
+    /// Runs `shape` with random values from `range`; checks every element of C,
+    /// including that nothing outside the requested rows, panels and columns changed.
+    func check(_ shape: Shape, values range: ClosedRange<Int>, mode: ScaleMode, seed: UInt64,
+               _ kernels: any QS8Kernels, file: StaticString = #filePath, line: UInt = #line) {
+        let (m, k, n, lda, ldc) = (shape.m, shape.k, shape.n, shape.lda, shape.ldc)
+        var random = QRandom(state: seed)
+        let a = random.int16s(max(m, 1) * lda, range)
+        let w = random.int16s(k * n, range)
+        let params = QuantParameters(n: n, k: k, mode: mode, random: &random)
+        let packed = qpack(w, k: k, n: n, kernels)
+        var c = [Int16](repeating: Self.sentinel, count: max(m, 1) * ldc)
+        params.withRequantization { r in
+            c.withUnsafeMutableBufferPointer { out in
+                kernels.qgemm(m: m, k: k, n: n, a: a, lda: lda, packedB: packed, requantization: r,
+                              c: out.baseAddress!, ldc: ldc, panels: shape.panels)
+            }
+        }
+        let panels = shape.panels ?? 0..<kernels.qgemmPanelCount(n: n)
+        let width = QGEMMPanels.panelWidth  // every tier packs 16-column panels
+        let columns = min(panels.lowerBound * width, n)..<min(panels.upperBound * width, n)
+        var mismatches = 0
+        for i in 0..<max(m, 1) {
+            for j in 0..<ldc {
+                var want = Self.sentinel
+                if i < m && columns.contains(j) {
+                    var acc: Int32 = 0
+                    for p in 0..<k { acc &+= Int32(a[i * lda + p]) * Int32(w[p * n + j]) }
+                    want = params.output(acc, channel: j)
+                }
+                if c[i * ldc + j] != want {
+                    if mismatches < 5 {
+                        XCTFail("\(kernels.tier.name) m=\(m) k=\(k) n=\(n) \(mode) C[\(i), \(j)] = \(c[i * ldc + j]), want \(want)",
+                                file: file, line: line)
+                    }
+                    mismatches += 1
+                }
+            }
+        }
+    }
+
+    func testMatchesReferenceOnBlockRemainderAndStrideShapes() {
+        // Row counts around 4- and 6-row blocks (and 0, 1), 8-wide last panels,
+        // k = 8 and 1024, n up to 1008, strides past k and n.
+        let shapes: [(Int, Int, Int)] = [(0, 8, 16), (1, 8, 8), (1, 1024, 1008), (2, 16, 24), (3, 32, 16), (4, 8, 8),
+                                         (5, 64, 40), (6, 8, 1008), (7, 128, 136), (11, 24, 72), (13, 1024, 24),
+                                         (25, 40, 56), (49, 512, 64), (97, 32, 64)]
+        for kernels in testedQS8Kernels {
+            for (index, (m, k, n)) in shapes.enumerated() {
+                for (modeIndex, mode) in ScaleMode.allCases.enumerated() {
+                    let seed = UInt64(index * 10 + modeIndex)
+                    check(Shape(m: m, k: k, n: n, lda: k, ldc: n, panels: nil), values: -255...255, mode: mode,
+                          seed: seed, kernels)
+                    check(Shape(m: m, k: k, n: n, lda: k + 8 * (index % 3) + 3, ldc: n + 5, panels: nil),
+                          values: -128...127, mode: mode, seed: seed + 1000, kernels)
+                }
+            }
+        }
+    }
+
+    func testPanelSubsetsWriteOnlyTheirColumns() {
+        for kernels in testedQS8Kernels {
+            for (m, k, n) in [(9, 64, 56), (1, 32, 1008), (20, 16, 200), (6, 8, 24)] {
+                let count = kernels.qgemmPanelCount(n: n)
+                for panels in [0..<1, (count - 1)..<count, (count / 2)..<count, 1..<max(1, count - 1), 0..<0] {
+                    check(Shape(m: m, k: k, n: n, lda: k + 1, ldc: n + 3, panels: panels), values: -255...255,
+                          mode: .typical, seed: UInt64(m + k + n + panels.lowerBound), kernels)
+                }
+            }
+        }
+    }
+
+    /// The extreme products: every value at +-255 (the largest |sum| the contract allows per pair).
+    func testExtremeValues() {
+        for kernels in testedQS8Kernels {
+            for (m, k, n) in [(7, 1024, 32), (1, 8, 8)] {
+                for mode in ScaleMode.allCases {
+                    check(Shape(m: m, k: k, n: n, lda: k, ldc: n, panels: nil), values: 255...255, mode: mode,
+                          seed: 7, kernels)
+                    check(Shape(m: m, k: k, n: n, lda: k, ldc: n, panels: nil), values: -255...(-255), mode: mode,
+                          seed: 8, kernels)
+                }
+            }
+        }
+    }
+}
