@@ -1,1 +1,0 @@
-../Generic/Requantize8.swift

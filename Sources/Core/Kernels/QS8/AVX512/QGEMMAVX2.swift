@@ -1,0 +1,1 @@
+../AVX2/QGEMMAVX2.swift

@@ -1,0 +1,1 @@
+../AVX2/Requantize8AVX2.swift
