@@ -1,5 +1,5 @@
-// R rows x 16 columns of the AVX2 8-bit GEMM: 2R int32 accumulators (12 of
-// 16 ymm at R = 6, with 2 panel vectors and a broadcast).
+// R rows x 16 columns of the AVX2 8-bit GEMM: 2R int32 accumulators (8 of
+// 16 ymm at the tier's R = 4, with 2 panel vectors and a broadcast).
 import _Builtin_intrinsics.intel
 import MobileNetKernelInterface
 
