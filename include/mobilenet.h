@@ -61,9 +61,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define MOBILENET_VERSION_MAJOR 0
-#define MOBILENET_VERSION_MINOR 3
+#define MOBILENET_VERSION_MINOR 4
 #define MOBILENET_VERSION_PATCH 0
-#define MOBILENET_VERSION_STRING "0.3.0"
+#define MOBILENET_VERSION_STRING "0.4.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
 #define MOBILENET_VERSION_NUMBER \
     (MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH)
@@ -216,7 +216,14 @@ MOBILENET_API void mobilenet_options_init(mobilenet_options *options);
  * preprocessing recipe. Immutable after load; see Threads above. */
 typedef struct mobilenet_model mobilenet_model;
 
-/* Loads a model from a safetensors file (see README: "Weights format").
+/* Loads a model from a safetensors file (see README: "Weights format") or,
+ * since 0.4.0, a TFLite flatbuffer (.tflite, recognised by its "TFL3"
+ * identifier) holding a MobileNet v1: float32, full-integer int8 as
+ * TensorFlow's converter writes it, or 2018-style uint8 (docs/tflite.md
+ * lists what is accepted; mobilenet_model_precision tells which). Every
+ * offset, table, vector and tensor index of a .tflite is bounds-checked and
+ * its graph checked to be a MobileNet v1 before anything runs: anything
+ * else is UNSUPPORTED or FORMAT with a message naming what was found.
  * path: NUL-terminated file name, passed to open() byte for byte (it need
  * not be UTF-8), not retained. Only a regular file (or a symlink to one) is
  * accepted: a directory, FIFO, socket or device is MOBILENET_ERROR_IO at
@@ -232,7 +239,7 @@ MOBILENET_API mobilenet_status mobilenet_model_load(const char *path,
                                                     mobilenet_model **out_model);
 
 /* As mobilenet_model_load, from size bytes at data (the contents of a
- * safetensors file). The bytes are copied as needed; the caller may free or
+ * safetensors or .tflite file). The bytes are copied as needed; the caller may free or
  * reuse them as soon as this returns. */
 MOBILENET_API mobilenet_status mobilenet_model_load_memory(const void *data, size_t size,
                                                            const mobilenet_options *options,
@@ -421,6 +428,28 @@ MOBILENET_API mobilenet_status mobilenet_describe_layer(mobilenet_variant varian
 
 /* The kernel tier a loaded model runs on; MOBILENET_ISA_AUTO if model is NULL. */
 MOBILENET_API mobilenet_isa mobilenet_model_isa(const mobilenet_model *model);
+
+/* ------------------------------------------------------------------------ */
+/* Precision (since 0.4.0)                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The arithmetic a model runs in. Whatever it is, mobilenet_model_run and
+ * _embed take normalized float NHWC input and return floats, and classify
+ * works the same: an 8-bit model quantizes the input as TFLite's QUANTIZE
+ * does and dequantizes its logits and embeddings as DEQUANTIZE does. 8-bit
+ * results are exact integers inside, so they are bit-identical for every
+ * thread count and every tier. */
+typedef enum mobilenet_precision {
+    MOBILENET_PRECISION_UNKNOWN = 0, /* model is NULL */
+    MOBILENET_PRECISION_FLOAT32 = 1, /* safetensors and float32 .tflite files */
+    MOBILENET_PRECISION_INT8 = 2,    /* int8 .tflite (per-channel weights, TFLite's requantization) */
+    MOBILENET_PRECISION_UINT8 = 3    /* 2018 uint8 .tflite (per-tensor asymmetric) */
+} mobilenet_precision;
+
+MOBILENET_API mobilenet_precision mobilenet_model_precision(const mobilenet_model *model);
+
+/* "float32", "int8", "uint8" ("unknown" otherwise). Static storage; never NULL. */
+MOBILENET_API const char *mobilenet_precision_name(mobilenet_precision precision);
 
 /* ------------------------------------------------------------------------ */
 /* Training (since 0.3.0)                                                    */

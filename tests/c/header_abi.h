@@ -55,6 +55,11 @@ MOBILENET_ABI_ASSERT(isa_avx2, MOBILENET_ISA_AVX2 == 2);
 MOBILENET_ABI_ASSERT(isa_avx512, MOBILENET_ISA_AVX512 == 3);
 MOBILENET_ABI_ASSERT(isa_neon, MOBILENET_ISA_NEON == 4);
 MOBILENET_ABI_ASSERT(isa_size, sizeof(mobilenet_isa) == sizeof(int));
+MOBILENET_ABI_ASSERT(precision_unknown, MOBILENET_PRECISION_UNKNOWN == 0);
+MOBILENET_ABI_ASSERT(precision_float32, MOBILENET_PRECISION_FLOAT32 == 1);
+MOBILENET_ABI_ASSERT(precision_int8, MOBILENET_PRECISION_INT8 == 2);
+MOBILENET_ABI_ASSERT(precision_uint8, MOBILENET_PRECISION_UINT8 == 3);
+MOBILENET_ABI_ASSERT(precision_size, sizeof(mobilenet_precision) == sizeof(int));
 
 /* Layout rules that hold on every platform. */
 MOBILENET_ABI_ASSERT(options_struct_size_first, offsetof(mobilenet_options, struct_size) == 0);

@@ -53,6 +53,8 @@ static int (*const p_describe_num_layers)(mobilenet_variant, float, int, int) =
 static mobilenet_status (*const p_describe_layer)(mobilenet_variant, float, int, int, int,
                                                   mobilenet_layer_info *) = mobilenet_describe_layer;
 static mobilenet_isa (*const p_model_isa)(const mobilenet_model *) = mobilenet_model_isa;
+static mobilenet_precision (*const p_model_precision)(const mobilenet_model *) = mobilenet_model_precision;
+static const char *(*const p_precision_name)(mobilenet_precision) = mobilenet_precision_name;
 static int (*const p_embedding_size)(const mobilenet_model *) = mobilenet_model_embedding_size;
 static mobilenet_status (*const p_embed)(mobilenet_model *, const float *, int, int, int, float *, size_t) =
     mobilenet_model_embed;
@@ -67,7 +69,7 @@ int main(void) {
                       p_num_classes != 0 && p_label != 0 && p_describe != 0 && p_info != 0 &&
                       p_options_init_sized != 0 && p_best_isa != 0 && p_isa_name != 0 &&
                       p_num_layers != 0 && p_layer != 0 && p_describe_num_layers != 0 &&
-                      p_describe_layer != 0 && p_model_isa != 0 && p_embedding_size != 0 &&
+                      p_describe_layer != 0 && p_model_isa != 0 && p_model_precision != 0 && p_precision_name != 0 && p_embedding_size != 0 &&
                       p_embed != 0 && p_embed_rgb8 != 0;
     if (!all_present) {
         printf("header_c99: a function pointer is null\n");

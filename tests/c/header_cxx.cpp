@@ -78,6 +78,10 @@ static_assert(std::is_same<decltype(&mobilenet_describe_layer),
                                                 mobilenet_layer_info *)>::value, "describe_layer");
 static_assert(std::is_same<decltype(&mobilenet_model_isa), mobilenet_isa (*)(const mobilenet_model *)>::value,
               "model_isa");
+static_assert(std::is_same<decltype(&mobilenet_model_precision),
+                           mobilenet_precision (*)(const mobilenet_model *)>::value, "model_precision");
+static_assert(std::is_same<decltype(&mobilenet_precision_name), const char *(*)(mobilenet_precision)>::value,
+              "precision_name");
 static_assert(std::is_same<decltype(&mobilenet_model_embedding_size), int (*)(const mobilenet_model *)>::value,
               "embedding_size");
 static_assert(std::is_same<decltype(&mobilenet_model_embed),

@@ -239,8 +239,12 @@ if run_logged "compile test_compat_0_1_0.c against the 0.1.0 header" "$build/com
     fi
 fi
 
-step "no allocation per inference (tests/c/test_no_alloc.c)"
-c_test test_no_alloc all
+step "no allocation per inference (tests/c/test_no_alloc.c), float32 and int8"
+run_args="$root/tests/fixtures/tflite/mobilenet_v1_1.0_224_int8.tflite" c_test test_no_alloc all
+
+step ".tflite files: precision, runs, truncated and corrupted files (tests/c/test_tflite.c)"
+tflite="$build/test_tflite"  # run again under valgrind below
+run_args="$root/tests/fixtures/tflite" c_test test_tflite failures
 
 step "non-regular files and non-UTF-8 names (tests/c/test_files.c)"
 c_test test_files failures
@@ -449,6 +453,17 @@ else
         else
             fail "valgrind test_api (exit $rc; 99 = valgrind errors): $summary"
             grep -v '^   ' "$build/vg_api.out" | tail -n 80 | sed 's/^/        /'
+        fi
+    fi
+    if [ -x "$tflite" ]; then
+        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$tflite" "$model" "$root/tests/fixtures/tflite" >"$build/vg_tflite.out" 2>&1
+        rc=$?
+        summary=$(tail -n 1 "$build/vg_tflite.out")
+        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
+            pass "valgrind test_tflite: $summary, no errors, no definite leaks"
+        else
+            fail "valgrind test_tflite (exit $rc; 99 = valgrind errors): $summary"
+            grep -v '^   ' "$build/vg_tflite.out" | tail -n 80 | sed 's/^/        /'
         fi
     fi
     if [ -x "$classify" ] && [ -f "$images/cat.jpg" ]; then

@@ -11,7 +11,8 @@
  * checks that the counter sees the allocations of a first call at a new size,
  * so a broken interposition cannot pass silently.
  *
- * Usage: test_no_alloc MODEL.safetensors
+ * Usage: test_no_alloc MODEL.safetensors [MORE MODELS...]: the inference
+ * checks run on each model (tests/c/run.sh adds an int8 .tflite file).
  */
 #include <mobilenet.h>
 
@@ -79,16 +80,17 @@ int main(int argc, char **argv) {
     static unsigned char rgb[300 * 200 * 3];
     float *logits;
     mobilenet_prediction top[5];
-    int threads, i, classes;
+    int threads, i, classes, file;
     char what[160];
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODEL.safetensors\n", argv[0]);
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s MODEL.safetensors [MORE MODELS...]\n", argv[0]);
         return 2;
     }
     for (i = 0; i < BATCH * SIDE * SIDE * 3; i++) input[i] = (float)(i % 255) / 127.5f - 1.0f;
     for (i = 0; i < 300 * 200 * 3; i++) rgb[i] = (unsigned char)(i * 31);
 
+    for (file = 1; file < argc; file++)
     for (threads = 1; threads <= 2; threads++) {
         mobilenet_options options;
         mobilenet_model *model = NULL;
@@ -97,10 +99,11 @@ int main(int argc, char **argv) {
 
         mobilenet_options_init(&options);
         options.num_threads = threads;
-        if (mobilenet_model_load(argv[1], &options, &model) != MOBILENET_OK) {
-            printf("  FAIL  load: %s\n", mobilenet_last_error());
+        if (mobilenet_model_load(argv[file], &options, &model) != MOBILENET_OK) {
+            printf("  FAIL  load %s: %s\n", argv[file], mobilenet_last_error());
             return 1;
         }
+        printf("%s (%s):\n", argv[file], mobilenet_precision_name(mobilenet_model_precision(model)));
         classes = mobilenet_model_num_classes(model);
         logits = (float *)malloc((size_t)(BATCH * classes) * sizeof(float));
         if (logits == NULL) return 1;

@@ -6,10 +6,11 @@
 #                           fuzzed (sparse) file size up to 2^63 - 1
 #   .build-fuzz/fuzz_trainer  files -> mobilenet_trainer_load with fuzzed
 #                           train options, then steps, get_tensor, export
+#   .build-fuzz/fuzz_tflite  TFLite flatbuffers -> mobilenet_model_load_memory
 # from the library's own sources, compiled with swiftc directly:
 #   Sources/Core/Kernels/Interface  -> module MobileNetKernelInterface
-#   Sources/Core/Kernels/F32/<tier> -> modules MobileNetF32Generic, MobileNetF32AVX2 (haswell),
-#                                      MobileNetF32AVX512 (cascadelake) (-Ounchecked, as in Package.swift)
+#   Sources/Core/Kernels/{F32,QS8}/<tier> -> modules MobileNet{F32,QS8}Generic, ...AVX2 (haswell),
+#                                      ...AVX512 (cascadelake) (-Ounchecked, as in Package.swift)
 #   Sources/Core/MobileNet          -> module MobileNet (-O, checked)
 #   Sources/CABI/MobileNetCABI      -> module MobileNetCABI (imports the header via CMobileNetHeader)
 # all with -sanitize=fuzzer,address (coverage + AddressSanitizer), then each
@@ -31,10 +32,12 @@ mkdir -p "$out/obj"
 
 # Tier modules: NAME FOLDER TARGET-CPU FMA (as in Package.swift).
 if [ "$(uname -m)" = x86_64 ]; then
-    tiers=("MobileNetF32Generic Generic - no" "MobileNetF32AVX2 AVX2 haswell yes"
-           "MobileNetF32AVX512 AVX512 cascadelake yes")
+    tiers=("MobileNetF32Generic F32/Generic - no" "MobileNetF32AVX2 F32/AVX2 haswell yes"
+           "MobileNetF32AVX512 F32/AVX512 cascadelake yes"
+           "MobileNetQS8Generic QS8/Generic - no" "MobileNetQS8AVX2 QS8/AVX2 haswell yes"
+           "MobileNetQS8AVX512 QS8/AVX512 cascadelake yes")
 else
-    tiers=("MobileNetF32Generic Generic - yes")
+    tiers=("MobileNetF32Generic F32/Generic - yes" "MobileNetQS8Generic QS8/Generic - yes")
 fi
 # The kernels get AddressSanitizer but no coverage instrumentation: their
 # branches depend on sizes only, and tracing comparisons in their inner loops
@@ -64,7 +67,7 @@ if [ "${1:-}" = --force ] || [ ! -f "$out/obj/stamp" ] || [ "$(cat "$out/obj/sta
         echo "== fuzz build: $name (-Ounchecked${cpu:+, $cpu})"
         "$swiftc" "${common[@]}" -sanitize="$kernel_sanitize" -module-name "$name" -Ounchecked \
             -enforce-exclusivity=unchecked "${flags[@]}" -emit-module -emit-module-path "$out/obj/$name.swiftmodule" \
-            -c Sources/Core/Kernels/F32/"$folder"/*.swift -o "$out/obj/$name.o"
+            -c Sources/Core/Kernels/"$folder"/*.swift -o "$out/obj/$name.o"
     done
     echo "== fuzz build: MobileNet (-O)"
     "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name MobileNet -O -I Sources/Core/Kernels/CPUFeatures \
@@ -79,7 +82,7 @@ fi
 
 tier_objects=()
 for tier in "${tiers[@]}"; do read -r name _ <<< "$tier"; tier_objects+=("$out/obj/$name.o"); done
-for target in load args load_path trainer; do
+for target in load args load_path trainer tflite; do
     echo "== fuzz build: fuzz_$target"
     "$swiftc" "${common[@]}" -sanitize="$sanitize" -module-name "Fuzz_$target" -O -I Sources/CABI/CMobileNetHeader \
         "tests/fuzz/fuzz_$target.swift" tests/fuzz/FuzzSupport.swift \
@@ -97,4 +100,4 @@ if [ ! -f "$out/fuzz_args_small_model.safetensors" ]; then
     python3 tools/make_random_model.py --alpha 0.01 --resolution 16 --num-classes 7 --labels --seed 12 \
         -o "$out/fuzz_args_small_model.safetensors"
 fi
-echo "fuzz targets in $out: fuzz_load fuzz_args fuzz_load_path fuzz_trainer"
+echo "fuzz targets in $out: fuzz_load fuzz_args fuzz_load_path fuzz_trainer fuzz_tflite"

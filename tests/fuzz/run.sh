@@ -6,6 +6,7 @@
 #   fuzz_load_path  the corpus as files with a fuzzed sparse size (up to 2^63 - 1)
 #   fuzz_trainer  the corpus and the tiny model behind a zero parameter block
 #              (defaults), for mobilenet_trainer_load and training calls
+#   fuzz_tflite  seeded with the corpus's small .tflite files (the TFLite parser and verifier)
 # Prints each target's executions and executions per second. Exits non-zero
 # if a target crashed, leaked, timed out or broke an invariant; the input is
 # then in .build-fuzz/artifacts/ and the command to replay it is printed.
@@ -19,7 +20,7 @@ cd "$root"
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load args load_path trainer)
+[ ${#targets[@]} -gt 0 ] || targets=(load args load_path trainer tflite)
 out=${BUILD_DIR:-$root/.build-fuzz}
 export BUILD_DIR=$out
 
@@ -92,6 +93,12 @@ for path in files:
 PY
             fi
             flags+=(-dict=tests/fuzz/load.dict -max_len=131136)
+            seeds=("$seed_dir") ;;
+        tflite)
+            seed_dir="$out/seeds/tflite"
+            mkdir -p "$seed_dir"
+            find tests/corpus/good tests/corpus/bad -name '*.tflite' -size -64k -exec cp {} "$seed_dir" \;
+            flags+=(-max_len=65536)
             seeds=("$seed_dir") ;;
         *) echo "unknown target $target"; exit 2 ;;
     esac

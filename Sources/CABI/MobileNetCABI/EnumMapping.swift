@@ -66,3 +66,13 @@ extension ISATier {
         }
     }
 }
+
+extension Precision {
+    var c: mobilenet_precision {
+        switch self {
+        case .float32: return MOBILENET_PRECISION_FLOAT32
+        case .int8: return MOBILENET_PRECISION_INT8
+        case .uint8: return MOBILENET_PRECISION_UINT8
+        }
+    }
+}

@@ -145,6 +145,22 @@ public func mobilenet_model_isa(_ model: OpaquePointer?) -> mobilenet_isa {
     return ModelHandle.from(model).model.kernelTier.c
 }
 
+@_cdecl("mobilenet_model_precision")
+public func mobilenet_model_precision(_ model: OpaquePointer?) -> mobilenet_precision {
+    guard let model else { return MOBILENET_PRECISION_UNKNOWN }
+    return ModelHandle.from(model).model.precision.c
+}
+
+@_cdecl("mobilenet_precision_name")
+public func mobilenet_precision_name(_ precision: mobilenet_precision) -> UnsafePointer<CChar> {
+    switch precision {
+    case MOBILENET_PRECISION_FLOAT32: return cString("float32")
+    case MOBILENET_PRECISION_INT8: return cString("int8")
+    case MOBILENET_PRECISION_UINT8: return cString("uint8")
+    default: return cString("unknown")
+    }
+}
+
 @_cdecl("mobilenet_best_isa")
 public func mobilenet_best_isa() -> mobilenet_isa {
     guard let tier = try? KernelSelection.tierForLoad() else { return MOBILENET_ISA_AUTO }

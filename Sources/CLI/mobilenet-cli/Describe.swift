@@ -31,10 +31,12 @@ struct Describe: ParsableCommand {
         // The kernels a loaded model runs on; for a configuration, the tier a
         // load would get on this machine.
         let tier: String
+        var precision = Precision.float32
         if let model {
             let loaded = try ModelLocation.load(model, options: LoadOptions(numThreads: 1))
             info = loaded.info()
             tier = loaded.kernelTier.name
+            precision = loaded.precision
             labels = loaded.labels
         } else {
             tier = try KernelSelection.tierForLoad().name
@@ -46,12 +48,14 @@ struct Describe: ParsableCommand {
                 return try NetworkInfo(architecture: architecture, height: resolution, width: resolution)
             }
         }
-        print(json ? try Self.json(info, tier: tier, labels: labels) : Self.table(info, tier: tier, labels: labels))
+        print(json ? try Self.json(info, tier: tier, precision: precision, labels: labels)
+                   : Self.table(info, tier: tier, precision: precision, labels: labels))
     }
 
-    static func json(_ info: NetworkInfo, tier: String, labels: [String]? = nil) throws -> String {
+    static func json(_ info: NetworkInfo, tier: String, precision: Precision = .float32,
+                     labels: [String]? = nil) throws -> String {
         try JSONOutput.encode(NetworkDescription(
-            isa: tier, labels: labels, variant: info.variant.name, widthMultiplier: info.widthMultiplier, resolution: info.height,
+            isa: tier, precision: precision.name, labels: labels, variant: info.variant.name, widthMultiplier: info.widthMultiplier, resolution: info.height,
             numClasses: info.numClasses, multAdds: info.multAdds, parameters: info.parameters,
             layers: info.layers.map { layer in
                 NetworkDescription.Layer(
@@ -68,13 +72,16 @@ struct Describe: ParsableCommand {
             let name: String, type: String, stride: Int, input: [Int], output: [Int], multAdds: Int, parameters: Int
         }
         let isa: String
+        /// float32, int8 or uint8 (a configuration: float32).
+        let precision: String
         /// A model's class names (absent for a configuration or a model without labels).
         let labels: [String]?
         let variant: String, widthMultiplier: Double, resolution: Int, numClasses: Int
         let multAdds: Int, parameters: Int, layers: [Layer]
     }
 
-    static func table(_ info: NetworkInfo, tier: String, labels: [String]? = nil) -> String {
+    static func table(_ info: NetworkInfo, tier: String, precision: Precision = .float32,
+                      labels: [String]? = nil) -> String {
         func cell(_ text: String, _ width: Int, right: Bool = false) -> String {
             let fill = String(repeating: " ", count: max(width - text.count, 0))
             return right ? fill + text : text + fill
@@ -95,7 +102,7 @@ struct Describe: ParsableCommand {
             let shown = labels.prefix(10).joined(separator: ", ")
             lines.append("labels: " + shown + (labels.count > 10 ? ", ... (\(labels.count))" : ""))
         }
-        lines.append("kernels: \(tier) (MOBILENET_MAX_ISA caps the tier)")
+        lines.append("kernels: \(tier) (MOBILENET_MAX_ISA caps the tier), precision: \(precision.name)")
         return lines.joined(separator: "\n")
     }
 }

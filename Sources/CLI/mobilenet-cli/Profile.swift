@@ -39,7 +39,7 @@ struct Profile: ParsableCommand {
         let total = rows.reduce(0) { $0 + $1.seconds }
         if json {
             print(try JSONOutput.encode(ProfileReport(
-                isa: loaded.kernelTier.name, cpu: CPUModel.name, threads: loaded.threadCount, resolution: side, fused: fused, totalMs: total * 1e3,
+                isa: loaded.kernelTier.name, precision: loaded.precision.name, cpu: CPUModel.name, threads: loaded.threadCount, resolution: side, fused: fused, totalMs: total * 1e3,
                 layers: rows.map {
                     ProfileReport.Layer(name: $0.name, type: $0.typeName, multAdds: $0.multAdds, ms: $0.seconds * 1e3,
                                         gflops: 2 * Double($0.multAdds) / $0.seconds / 1e9)
@@ -58,7 +58,7 @@ struct Profile: ParsableCommand {
                                     2 * Double(row.multAdds) / row.seconds / 1e9, row.seconds / total * 100))
         }
         print(Platform.format("total (sum of medians): %.2f ms, %d threads, ", total * 1e3, loaded.threadCount)
-              + "\(loaded.kernelTier.name) kernels, \(CPUModel.name)")
+              + "\(loaded.kernelTier.name) kernels, \(loaded.precision.name), \(CPUModel.name)")
     }
 }
 
@@ -67,6 +67,6 @@ struct ProfileReport: Encodable {
     struct Layer: Encodable {
         let name: String, type: String, multAdds: Int, ms: Double, gflops: Double
     }
-    let isa: String, cpu: String
+    let isa: String, precision: String, cpu: String
     let threads: Int, resolution: Int, fused: Bool, totalMs: Double, layers: [Layer]
 }

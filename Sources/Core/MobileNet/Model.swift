@@ -44,6 +44,8 @@ public final class Model {
     public let preprocessing: Preprocessing
     let network: Network
     let arenas: ArenaCache
+    /// float32, or the 8-bit type of a quantized .tflite file.
+    public let precision: Precision
 
     public var numClasses: Int { architecture.numClasses }
     public var labels: [String]? { metadata.labels }
@@ -66,20 +68,49 @@ public final class Model {
 
     private convenience init(source: ByteSource, options: LoadOptions) throws {
         let tier = try Model.tier(options)
-        let file = try ModelFile(source)
-        try self.init(architecture: file.architecture, metadata: file.metadata, parameters: file.parameters,
-                      tier: tier, options: options)
+        if try TFLiteLoader.isTFLite(source) {
+            try self.init(tflite: source, tier: tier, options: options)
+        } else {
+            let file = try ModelFile(source)
+            try self.init(architecture: file.architecture, metadata: file.metadata, parameters: file.parameters,
+                          tier: tier, options: options)
+        }
     }
 
     /// Compiles canonical parameters (from a file, or held in memory) for one
-    /// tier: the one path every model takes.
-    init(architecture: Architecture, metadata: ModelMetadata, parameters: ParameterReader, tier: ISATier,
-         options: LoadOptions) throws {
-        self.architecture = architecture
-        self.metadata = metadata
+    /// tier: the one path every float model takes.
+    convenience init(architecture: Architecture, metadata: ModelMetadata, parameters: ParameterReader, tier: ISATier,
+                     options: LoadOptions) throws {
         let kernels = KernelSelection.kernels(tier)
         let layers = try NetworkCompiler.compile(architecture, parameters: parameters, kernels: kernels,
                                                  epsilon: metadata.batchNormEpsilon)
+        try self.init(architecture: architecture, metadata: metadata, layers: layers, kernels: kernels,
+                      precision: .float32, options: options)
+    }
+
+    /// A .tflite file: float32 ones compile through the canonical
+    /// parameters like any float model, int8 and uint8 ones through the
+    /// 8-bit compile step.
+    private convenience init(tflite source: ByteSource, tier: ISATier, options: LoadOptions) throws {
+        let loaded = try TFLiteLoader.load(source)
+        let kernels = KernelSelection.kernels(tier)
+        switch loaded.content {
+        case let .float(parameters):
+            try self.init(architecture: loaded.architecture, metadata: loaded.metadata, parameters: parameters,
+                          tier: tier, options: options)
+        case let .quantized(network):
+            let layers = try QuantizedNetworkCompiler.compile(network, kernels: KernelSelection.qs8Kernels(tier))
+            try self.init(architecture: loaded.architecture, metadata: loaded.metadata, layers: layers,
+                          kernels: kernels, precision: network.element == .int8 ? .int8 : .uint8, options: options)
+        }
+    }
+
+    /// A model of compiled operators: the network, its thread pool and arena cache.
+    init(architecture: Architecture, metadata: ModelMetadata, layers: [any Operator], kernels: any F32Kernels,
+         precision: Precision, options: LoadOptions) throws {
+        self.architecture = architecture
+        self.metadata = metadata
+        self.precision = precision
         let threads = options.numThreads == 0 ? min(ThreadPool.onlineCores, 64) : options.numThreads
         network = try Network(layers: layers, kernels: kernels, pool: try ThreadPool(threadCount: threads),
                               numClasses: architecture.numClasses)

@@ -338,6 +338,9 @@ class Model:
                 labels.append(raw.decode("utf-8", "replace"))
             self._labels = tuple(labels) if labels is not None else None
             self._isa = lib.mobilenet_isa_name(lib.mobilenet_model_isa(self._handle)).decode("ascii")
+            self._precision = (lib.mobilenet_precision_name(
+                lib.mobilenet_model_precision(self._handle)).decode("ascii")
+                if hasattr(lib, "mobilenet_model_precision") else "float32")
         except BaseException:
             self.close()
             raise
@@ -435,6 +438,13 @@ class Model:
         """The kernel tier this model runs on ("avx512", "avx2", "generic",
         "neon"): chosen at load, see mobilenet.best_isa()."""
         return self._isa
+
+    @property
+    def precision(self):
+        """The arithmetic this model runs in: "float32" (safetensors and float
+        .tflite files), "int8" or "uint8" (quantized .tflite files). Input and
+        outputs are floats either way."""
+        return self._precision
 
     @property
     def resolution(self):

@@ -21,8 +21,8 @@ import sys
 import threading
 
 # Header constants (include/mobilenet.h).
-HEADER_VERSION = "0.3.0"
-HEADER_VERSION_NUMBER = 300
+HEADER_VERSION = "0.4.0"
+HEADER_VERSION_NUMBER = 400
 MAX_LAYERS = 32
 LAYER_NAME_SIZE = 48
 
@@ -218,6 +218,14 @@ TRAINING_PROTOTYPES = {
 }
 PROTOTYPES.update(TRAINING_PROTOTYPES)
 
+# Since 0.4.0: precision (mobilenet_precision values); bound when present, an
+# older library's models being float32.
+OPTIONAL_PROTOTYPES = {
+    "mobilenet_model_precision": (_c_int, [ModelPointer]),
+    "mobilenet_precision_name": (_c_char_p, [_c_int]),
+}
+PROTOTYPES.update(OPTIONAL_PROTOTYPES)
+
 
 class LibraryNotFoundError(OSError):
     """libmobilenet could not be found or opened (see README: library search)."""
@@ -230,7 +238,7 @@ def package_dir():
 def _open(path):
     lib = ctypes.CDLL(path)
     missing = [name for name in PROTOTYPES if name not in TRAINING_PROTOTYPES
-               and not hasattr(lib, name)]
+               and name not in OPTIONAL_PROTOTYPES and not hasattr(lib, name)]
     if missing:
         raise LibraryNotFoundError(f"{path} is not libmobilenet: it lacks {', '.join(missing)}")
     training_missing = [name for name in TRAINING_PROTOTYPES if not hasattr(lib, name)]
@@ -240,6 +248,8 @@ def _open(path):
     lib._mobilenet_training = not training_missing
     for name, (restype, argtypes) in PROTOTYPES.items():
         if training_missing and name in TRAINING_PROTOTYPES:
+            continue
+        if name in OPTIONAL_PROTOTYPES and not hasattr(lib, name):
             continue
         function = getattr(lib, name)
         function.restype = restype

@@ -38,7 +38,7 @@ final class Network {
         self.kernels = kernels
         self.pool = pool
         self.numClasses = numClasses
-        guard let pooling = layers.lastIndex(where: { $0 is AveragePoolLayer }) else {
+        guard let pooling = layers.lastIndex(where: { $0.spec.type == .averagePool }) else {
             throw MobileNetError(.internal, "the network has no global average pool")
         }
         embeddingLayer = pooling

@@ -13,6 +13,24 @@ public struct ModelMetadata: Sendable {
     public let source: String?
     public let license: String?
 
+    /// A .tflite file's: TF-Slim's input normalization ((pixel - 127.5) /
+    /// 127.5, what TensorFlow's MobileNet files were trained with), BatchNorm
+    /// already folded (epsilon 0), and the bundled ImageNet labels for a
+    /// 1001-class file.
+    init(tfliteWidthMultiplier: Double, resolution: Int, numClasses: Int, source: String) {
+        architecture = "mobilenet_v1"
+        variant = .separable
+        widthMultiplier = tfliteWidthMultiplier
+        self.resolution = resolution
+        self.numClasses = numClasses
+        batchNormEpsilon = 0
+        inputMean = [127.5, 127.5, 127.5]
+        inputScale = [Float](repeating: Float(1 / 127.5), count: 3)
+        labels = numClasses == ImageNetLabels.count ? ImageNetLabels.all : nil
+        self.source = source
+        license = nil
+    }
+
     init(_ fields: [String: String]) throws {
         func required(_ key: String) throws -> String {
             guard let value = fields[key] else { throw MobileNetError.format("metadata has no '\(key)'") }

@@ -42,7 +42,7 @@ public enum QGEMMPortable {
         var i = 0
         while i < k {
             let bv = UnsafeRawPointer(bp).loadUnaligned(as: SIMD16<Int16>.self)
-            let even = SIMD8<Int32>(truncatingIfNeeded: bv.evenHalf), odd = SIMD8<Int32>(truncatingIfNeeded: bv.oddHalf)
+            let even = widen(bv.evenHalf), odd = widen(bv.oddHalf)
             c0 &+= pairDot(even, odd, a0 + i)
             c1 &+= pairDot(even, odd, a1 + i)
             c2 &+= pairDot(even, odd, a2 + i)

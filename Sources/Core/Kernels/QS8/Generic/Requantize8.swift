@@ -11,8 +11,8 @@ func requantize8(_ acc: SIMD8<Int32>, _ s: ChannelStage8) -> SIMD8<Int32> {
     let x = (acc &+ s.bias) &<< s.left
     // SaturatingRoundingDoublingHighMul: the multiplier is never Int32.min,
     // so (x * m + 2^30) >> 31 is exact (see requantizeReference).
-    let ab = SIMD8<Int64>(truncatingIfNeeded: x) &* SIMD8<Int64>(truncatingIfNeeded: s.multiplier)
-    let high = SIMD8<Int32>(truncatingIfNeeded: (ab &+ (1 << 30)) &>> 31)
+    let ab = widen(x) &* widen(s.multiplier)
+    let high = narrow((ab &+ (1 << 30)) &>> 31)
     // RoundingDivideByPOT: the threshold is one higher for negative values.
     let remainder = high & s.mask
     let threshold = s.halfMask &- (high &>> 31)

@@ -1,0 +1,53 @@
+import MobileNetKernelInterface
+
+/// An 8-bit depthwise 3x3: integer taps (widened to Int32 once, at load),
+/// TFLite's per-channel output stage; split by output rows.
+final class QuantizedDepthwise3x3Layer: Operator {
+    let spec: LayerSpec
+    let kernels: any QS8Kernels
+    let channels: Int
+    /// 9 taps x padded channels.
+    let weights: AlignedArray<Int32>
+    let stage: QuantizedOutputStage
+
+    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels) throws {
+        spec = layer.spec
+        self.kernels = kernels
+        channels = roundUpTo8(spec.outputChannels)
+        weights = try AlignedArray(count: 9 * channels)
+        for tap in 0..<9 {
+            for c in 0..<spec.outputChannels {
+                weights.pointer[tap * channels + c] = Int32(layer.weights[tap * spec.outputChannels + c])
+            }
+        }
+        stage = try QuantizedOutputStage(layer, paddedChannels: channels)
+    }
+
+    var outputPixelStride: Int { quantizedPixelStride(channels: channels) }
+
+    func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                 scratch: Scratch, pool: ThreadPool) {
+        pool.parallel(QuantizedDepthwiseJob(layer: self, step: step,
+                                            input: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
+                                            output: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self),
+                                            parts: parts(step.output.height, pool: pool)))
+    }
+}
+
+private struct QuantizedDepthwiseJob: PartRunner {
+    let layer: QuantizedDepthwise3x3Layer
+    let step: Step
+    let input: UnsafePointer<Int16>
+    let output: UnsafeMutablePointer<Int16>
+    let parts: Int
+
+    func run(part: Int, slot: Int) {
+        let rows = partition(step.output.height, part: part, parts: parts)
+        guard !rows.isEmpty else { return }
+        layer.kernels.qdepthwise3x3(stride: layer.spec.stride, channels: layer.channels, input: input,
+                                    inputLayout: step.input, weights: layer.weights.pointer,
+                                    requantization: layer.stage.requantization, output: output,
+                                    outputLayout: step.output, padTop: step.geometry.padTop,
+                                    padLeft: step.geometry.padLeft, rows: rows)
+    }
+}

@@ -1,0 +1,69 @@
+import MobileNetKernelInterface
+
+/// The 8-bit logits: the pooled features (floats, exactly scale x offset)
+/// back to offset values, the integer GEMM split by column panels (1 row x
+/// 1008 columns: the weights are the traffic), and the result dequantized
+/// as TFLite's DEQUANTIZE does, so `run` returns float logits.
+final class QuantizedLogitsLayer: Operator {
+    let spec: LayerSpec
+    let gemm: QuantizedPointwise1x1Layer
+    let input: QuantizedNetwork.Affine
+    let output: QuantizedNetwork.Affine
+
+    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels) throws {
+        spec = layer.spec
+        input = layer.input
+        output = layer.output
+        gemm = try QuantizedPointwise1x1Layer(layer, kernels: kernels, rows: spec.inputChannels,
+                                              paddedRows: roundUpTo8(spec.inputChannels))
+    }
+
+    var outputPixelStride: Int { gemm.outputChannels }
+
+    /// Per slot: the input row as offset values.
+    func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 }
+
+    /// The integer logits go to the upper half of the output's n floats (as
+    /// 2n Int16s, index n..<2n), every part writing its own panels; then one
+    /// pass dequantizes them into floats 0..<n in place, in increasing order:
+    /// float j (bytes 4j...4j+3) is written after Int16 n+j (bytes 2n+2j...)
+    /// is read, and every later read lies above it. No shared scratch needed.
+    func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                 scratch: Scratch, pool: ThreadPool) {
+        let n = gemm.outputChannels
+        let integers = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self) + n
+        let panels = gemm.kernels.qgemmPanelCount(n: n)
+        pool.parallel(QuantizedLogitsJob(layer: self, input: input, integers: integers, scratch: scratch,
+                                         panels: panels, parts: parts(panels, pool: pool)))
+        for j in 0..<n {
+            let v = Int32(integers[j])
+            output[j] = j < spec.outputChannels ? AffineQuantization.dequantize(v, scale: self.output.scale) : 0
+        }
+    }
+
+    func run(panels: Range<Int>, input: UnsafePointer<Float>, integers: UnsafeMutablePointer<Int16>,
+             scratch: UnsafeMutablePointer<Int16>) {
+        let k = gemm.inputChannels
+        for c in 0..<k {
+            // Exact: the pool wrote scale x v rounded to float (|v| <= 255).
+            scratch[c] = c < spec.inputChannels ? Int16((Double(input[c]) / Double(self.input.scale)).rounded()) : 0
+        }
+        gemm.run(m: 1, a: scratch, lda: k, c: integers, ldc: gemm.outputChannels, panels: panels)
+    }
+}
+
+private struct QuantizedLogitsJob: PartRunner {
+    let layer: QuantizedLogitsLayer
+    let input: UnsafePointer<Float>
+    let integers: UnsafeMutablePointer<Int16>
+    let scratch: Scratch
+    let panels: Int
+    let parts: Int
+
+    func run(part: Int, slot: Int) {
+        let range = partition(panels, part: part, parts: parts)
+        guard !range.isEmpty else { return }
+        let mine = UnsafeMutableRawPointer(scratch.base + slot * scratch.perSlot).assumingMemoryBound(to: Int16.self)
+        layer.run(panels: range, input: input, integers: integers, scratch: mine)
+    }
+}

@@ -1,0 +1,84 @@
+import MobileNetKernelInterface
+
+/// An 8-bit 1x1 convolution (or the 3x3 first convolution's GEMM): offset
+/// weights packed once for the tier's integer GEMM, TFLite's per-channel
+/// output stage.
+final class QuantizedPointwise1x1Layer: Operator {
+    let spec: LayerSpec
+    let kernels: any QS8Kernels
+    let inputChannels: Int
+    let outputChannels: Int
+    let weights: AlignedArray<Int16>
+    let stage: QuantizedOutputStage
+
+    /// `layer.weights` is k x n ([input][output]) with k = `rows`.
+    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels, rows: Int, paddedRows: Int) throws {
+        spec = layer.spec
+        self.kernels = kernels
+        inputChannels = paddedRows
+        outputChannels = roundUpTo8(spec.outputChannels)
+        weights = try QuantizedPointwise1x1Layer.pack(layer.weights, rows: rows, columns: spec.outputChannels,
+                                                      paddedRows: paddedRows, paddedColumns: outputChannels,
+                                                      kernels: kernels)
+        stage = try QuantizedOutputStage(layer, paddedChannels: outputChannels)
+    }
+
+    static func pack(_ values: [Int16], rows: Int, columns: Int, paddedRows: Int, paddedColumns: Int,
+                     kernels: any QS8Kernels) throws -> AlignedArray<Int16> {
+        let dense = try AlignedArray<Int16>(count: paddedRows * paddedColumns)
+        for r in 0..<rows {
+            for c in 0..<columns { dense.pointer[r * paddedColumns + c] = values[r * columns + c] }
+        }
+        let packed = try AlignedArray<Int16>(count: kernels.qgemmPackedCount(k: paddedRows, n: paddedColumns))
+        kernels.qgemmPack(dense.pointer, k: paddedRows, n: paddedColumns, into: packed.pointer)
+        return packed
+    }
+
+    var outputPixelStride: Int { quantizedPixelStride(channels: outputChannels) }
+
+    func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                 scratch: Scratch, pool: ThreadPool) {
+        let pixels = step.output.height * step.output.width
+        // As the float layer: few pixels and many channels split by panels.
+        let byPanels = outputChannels > pixels
+        let units = byPanels ? kernels.qgemmPanelCount(n: outputChannels)
+                             : (pixels + kernels.qgemmRowBlock - 1) / kernels.qgemmRowBlock
+        pool.parallel(QuantizedGEMMJob(layer: self, m: pixels, a: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
+                                       lda: step.input.pixelStride,
+                                       c: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self),
+                                       ldc: step.output.pixelStride, byPanels: byPanels,
+                                       parts: parts(units, pool: pool)))
+    }
+
+    @inline(__always)
+    func run(m: Int, a: UnsafePointer<Int16>, lda: Int, c: UnsafeMutablePointer<Int16>, ldc: Int,
+             panels: Range<Int>?) {
+        kernels.qgemm(m: m, k: inputChannels, n: outputChannels, a: a, lda: lda, packedB: weights.pointer,
+                      requantization: stage.requantization, c: c, ldc: ldc, panels: panels)
+    }
+}
+
+/// An 8-bit GEMM split by whole row blocks or by column panels.
+private struct QuantizedGEMMJob: PartRunner {
+    let layer: QuantizedPointwise1x1Layer
+    let m: Int
+    let a: UnsafePointer<Int16>
+    let lda: Int
+    let c: UnsafeMutablePointer<Int16>
+    let ldc: Int
+    let byPanels: Bool
+    let parts: Int
+
+    func run(part: Int, slot: Int) {
+        if byPanels {
+            let panels = partition(layer.kernels.qgemmPanelCount(n: layer.outputChannels), part: part, parts: parts)
+            guard !panels.isEmpty else { return }
+            layer.run(m: m, a: a, lda: lda, c: c, ldc: ldc, panels: panels)
+        } else {
+            let rows = partition(m, part: part, parts: parts, granule: layer.kernels.qgemmRowBlock)
+            guard !rows.isEmpty else { return }
+            layer.run(m: rows.count, a: a + rows.lowerBound * lda, lda: lda, c: c + rows.lowerBound * ldc, ldc: ldc,
+                      panels: nil)
+        }
+    }
+}

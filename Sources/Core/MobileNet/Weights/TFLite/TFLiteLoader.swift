@@ -1,0 +1,47 @@
+/// Loads a MobileNet v1 .tflite file: the whole file is read into memory
+/// (a flatbuffer is addressed by offsets from anywhere to anywhere), parsed
+/// and checked (TFLiteFile, TFLiteMobileNet), and turned into canonical
+/// float parameters or a QuantizedNetwork; nothing points into the bytes
+/// afterwards.
+enum TFLiteLoader {
+    /// FlatBuffers address at most 2 GiB.
+    static let maxBytes = Int(Int32.max)
+
+    enum Content {
+        case float(CanonicalParameters)
+        case quantized(QuantizedNetwork)
+    }
+
+    struct Loaded {
+        let architecture: Architecture
+        let metadata: ModelMetadata
+        let content: Content
+    }
+
+    static func isTFLite(_ source: ByteSource) throws -> Bool {
+        guard source.size >= 8 else { return false }
+        var prefix = [UInt8](repeating: 0, count: 8)
+        try prefix.withUnsafeMutableBytes { try source.read(offset: 0, count: 8, into: $0.baseAddress!) }
+        return prefix.withUnsafeBytes { TFLiteFile.isTFLite($0) }
+    }
+
+    static func load(_ source: ByteSource) throws -> Loaded {
+        guard source.size <= maxBytes else {
+            throw MobileNetError.format("the TFLite file has \(source.size) bytes (a flatbuffer holds at most 2 GiB)")
+        }
+        return try source.withBytes(offset: 0, count: source.size) { bytes in
+            let file = try TFLiteFile(UnsafeRawBufferPointer(bytes))
+            let net = try TFLiteMobileNet(file)
+            let a = net.architecture
+            guard net.inputHeight == net.inputWidth else {
+                throw MobileNetError(.unsupported, "the TFLite input is \(net.inputHeight)x\(net.inputWidth); "
+                                     + "only square inputs are supported")
+            }
+            let metadata = ModelMetadata(tfliteWidthMultiplier: a.widthMultiplier, resolution: net.inputHeight,
+                                         numClasses: a.numClasses, source: "TFLite \(net.precision.name) file")
+            let content: Content = net.precision == .float32
+                ? .float(try TFLiteFloatParameters.canonical(net)) : .quantized(try QuantizedNetwork(net))
+            return Loaded(architecture: a, metadata: metadata, content: content)
+        }
+    }
+}
