@@ -48,6 +48,17 @@ public protocol QS8Kernels: Sendable {
                        outputWidth: Int, stride: Int, padTop: Int, padLeft: Int, rowLength: Int,
                        into: UnsafeMutablePointer<Int16>)
 
+    // MARK: Input
+
+    /// TFLite's QUANTIZE of `pixels` pixels of `channels` floats (`inputStride`
+    /// floats apart) into offset values (`outputStride` Int16s apart, the
+    /// gap zeroed): q = clamp(round(x / scale) + zeroPoint, lower, upper),
+    /// float division, rounding half away from zero; stored q - zeroPoint.
+    /// NaN and |x / scale| > 1e6 clamp to lower / upper instead of trapping.
+    func qquantize(input: UnsafePointer<Float>, inputStride: Int, pixels: Int, channels: Int, scale: Float,
+                   zeroPoint: Int32, lower: Int32, upper: Int32, output: UnsafeMutablePointer<Int16>,
+                   outputStride: Int)
+
     // MARK: Pooling
 
     /// Per-channel sums of `pixels` pixels' offset values (Int32, exact).

@@ -57,17 +57,11 @@ final class QuantizedFirstConvLayer: Operator {
         let first = max(rows.lowerBound * spec.stride - g.padTop, 0)
         let last = min((rows.upperBound - 1) * spec.stride - g.padTop + 3, step.input.height)
         guard last > first else { return }
-        for iy in first..<last {
-            for x in 0..<width {
-                let source = input + (iy * width + x) * step.input.pixelStride
-                let target = scratch + ((iy - first) * width + x) * stride
-                for c in 0..<channels {
-                    target[c] = AffineQuantization.offsetValue(source[c], scale: self.input.scale,
-                                                               zeroPoint: self.input.zeroPoint, range: range)
-                }
-                for c in channels..<stride { target[c] = 0 }
-            }
-        }
+        gemm.kernels.qquantize(input: input + first * width * step.input.pixelStride,
+                               inputStride: step.input.pixelStride, pixels: (last - first) * width,
+                               channels: channels, scale: self.input.scale, zeroPoint: self.input.zeroPoint,
+                               lower: range.lowerBound, upper: range.upperBound, output: scratch,
+                               outputStride: stride)
         // The block's rows as their own small image starting at input row
         // `first`: output row oy reads local rows oy' * stride - padTop'.
         let local = ActivationLayout(height: last - first, width: width, pixelStride: stride)

@@ -26,20 +26,9 @@ final class QuantizedOutputStage {
     }
 }
 
-/// TFLite's QUANTIZE and DEQUANTIZE of single values, as its reference
-/// kernels compute them.
+/// TFLite's DEQUANTIZE of one value, as its reference kernel computes it
+/// (QUANTIZE of the input is the kernels' qquantize).
 enum AffineQuantization {
-    /// round(x / scale) + zeroPoint (float division, half away from zero),
-    /// clamped to `range`, minus the zero point: the stored offset value.
-    /// NaN and huge inputs clamp instead of trapping.
-    @inline(__always)
-    static func offsetValue(_ x: Float, scale: Float, zeroPoint: Int32, range: ClosedRange<Int32>) -> Int16 {
-        let y = x / scale
-        let bounded: Float = y > 1e6 ? 1e6 : (y >= -1e6 ? y : -1e6)
-        let q = Int32(bounded.rounded(.toNearestOrAwayFromZero)) + zeroPoint
-        return Int16(min(max(q, range.lowerBound), range.upperBound) - zeroPoint)
-    }
-
     /// scale * (q - zeroPoint) in float64, rounded to float32.
     @inline(__always)
     static func dequantize(_ offset: Int32, scale: Float) -> Float { Float(Double(scale) * Double(offset)) }

@@ -1,0 +1,1 @@
+../Generic/QQuantize.swift
