@@ -202,6 +202,25 @@ if [ $rc -eq 0 ] && [ ! -s "$work/ok.err" ]; then pass "all readable: exit 0, no
 
 step "negative numbers are values, refused by range"
 # expect_range_error CODE TEXT ARGS...: exit CODE, stderr contains TEXT and no "Unknown option"
+# A .tflite model: describe names its precision, classify and profile run it.
+tfl="$root/tests/fixtures/tflite/mobilenet_v1_1.0_224_int8.tflite"
+if "$cli" describe --json --model "$tfl" >"$work/tfl_describe.json" 2>&1 \
+    && python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["precision"] == "int8" and d["num_classes"] == 1001 and d["labels"][0] == "background", d' "$work/tfl_describe.json"; then
+    pass "describe --json of an int8 .tflite: precision int8, 1001 classes, ImageNet labels"
+else
+    fail "describe of the int8 .tflite:"; head -c 600 "$work/tfl_describe.json" | indent
+fi
+if "$cli" classify --model "$tfl" "$images/cat.jpg" >"$work/tfl_classify.out" 2>&1 && grep -q "cat" "$work/tfl_classify.out"; then
+    pass "classify with the int8 .tflite: $(sed -n 2p "$work/tfl_classify.out" | sed 's/^ *//')"
+else
+    fail "classify with the int8 .tflite:"; indent <"$work/tfl_classify.out"
+fi
+if "$cli" profile --model "$tfl" --iterations 2 --threads 1 >"$work/tfl_profile.out" 2>&1 && grep -q "kernels, int8, " "$work/tfl_profile.out"; then
+    pass "profile of the int8 .tflite names its precision"
+else
+    fail "profile of the int8 .tflite:"; indent <"$work/tfl_profile.out"
+fi
+
 expect_range_error() {
     local want=$1 text=$2
     shift 2
