@@ -3,8 +3,7 @@
 // and verifier (fuzz_load spends most of its inputs on safetensors). The
 // rest is as fuzz_load: a failure must leave out_model untouched, say why
 // and be FORMAT, UNSUPPORTED or OUT_OF_MEMORY; a model that loads is run.
-// Seeds: the small .tflite files of tests/corpus/{good,bad}; dictionary:
-// tests/fuzz/tflite.dict.
+// Seeds: tests/fixtures/tflite's α 0.25 files and any .tflite in tests/corpus.
 import CMobileNetHeader
 #if canImport(Glibc)
 import Glibc

@@ -6,7 +6,7 @@
 #   fuzz_load_path  the corpus as files with a fuzzed sparse size (up to 2^63 - 1)
 #   fuzz_trainer  the corpus and the tiny model behind a zero parameter block
 #              (defaults), for mobilenet_trainer_load and training calls
-#   fuzz_tflite  seeded with the corpus's small .tflite files (the TFLite parser and verifier)
+#   fuzz_tflite  seeded with the fixtures' α 0.25 .tflite files and the corpus's (the TFLite parser and verifier)
 # Prints each target's executions and executions per second. Exits non-zero
 # if a target crashed, leaked, timed out or broke an invariant; the input is
 # then in .build-fuzz/artifacts/ and the command to replay it is printed.
@@ -97,8 +97,10 @@ PY
         tflite)
             seed_dir="$out/seeds/tflite"
             mkdir -p "$seed_dir"
-            find tests/corpus/good tests/corpus/bad -name '*.tflite' -size -64k -exec cp {} "$seed_dir" \;
-            flags+=(-max_len=65536)
+            # The fixtures' small files (260-330 KB: float, int8, uint8), whole.
+            cp tests/fixtures/tflite/mobilenet_v1_0.25_128_*.tflite "$seed_dir"
+            find tests/corpus/good tests/corpus/bad -name '*.tflite' -exec cp {} "$seed_dir" \;
+            flags+=(-max_len=1000000)
             seeds=("$seed_dir") ;;
         *) echo "unknown target $target"; exit 2 ;;
     esac
