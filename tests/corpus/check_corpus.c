@@ -7,7 +7,7 @@
  *
  * (tests/corpus/check.sh does this.) For every file of CORPUS/bad/ the load,
  * both from the path and from memory, must fail with the status named in the
- * file name (<status>__<kind>.safetensors) and, if CORPUS/expected.tsv lists
+ * file name (<status>__<kind>.safetensors or .tflite) and, if CORPUS/expected.tsv lists
  * the file, with a mobilenet_last_error containing the listed text; the
  * out_model must be left untouched. Every file of CORPUS/good/ must load both
  * ways, run at several input sizes (same logits both ways, all finite) and
@@ -18,7 +18,8 @@
  * mobilenet_trainer_load must agree with mobilenet_model_load on every file
  * (but a BatchNorm fold overflow, which only export meets):
  * a bad file fails (a non-empty message, out untouched, never INTERNAL), a
- * good one opens as a trainer with the model's class count (a checkpoint
+ * good one opens as a trainer with the model's class count (a good .tflite
+ * file may instead fail as a bad one must; a checkpoint
  * loads as a model, so no file that is not a model may be a checkpoint).
  * The last line of output is "N passed, N failed"; the exit status is 0 only
  * if nothing failed.
@@ -94,7 +95,12 @@ static int compare_names(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted *.safetensors names in dir; *count set. */
+static int has_suffix(const char *name, const char *suffix) {
+    size_t n = strlen(name), k = strlen(suffix);
+    return n > k && strcmp(name + n - k, suffix) == 0;
+}
+
+/* Sorted *.safetensors and *.tflite names in dir; *count set. */
 static char **list_dir(const char *dir, int *count) {
     DIR *d = opendir(dir);
     char **names = NULL;
@@ -103,8 +109,7 @@ static char **list_dir(const char *dir, int *count) {
     if (!d) return NULL;
     struct dirent *e;
     while ((e = readdir(d))) {
-        size_t len = strlen(e->d_name);
-        if (len < 12 || strcmp(e->d_name + len - 12, ".safetensors") != 0) continue;
+        if (!has_suffix(e->d_name, ".safetensors") && !has_suffix(e->d_name, ".tflite")) continue;
         names = realloc(names, sizeof *names * (n + 1));
         names[n++] = strdup(e->d_name);
     }
@@ -188,6 +193,14 @@ static void check_trainer_load(const char *path, const char *rel, int classes) {
     mobilenet_trainer *sentinel = (mobilenet_trainer *)(uintptr_t)0x5e48, *trainer = sentinel;
     mobilenet_status s = mobilenet_trainer_load(path, &options, &trainer);
     const char *message = mobilenet_last_error();
+    /* A good .tflite file need not open as a trainer (it holds folded or
+     * quantized weights); if it does not, it must fail cleanly. */
+    if (classes > 0 && has_suffix(rel, ".tflite") && s != MOBILENET_OK) {
+        check(s != MOBILENET_ERROR_INTERNAL, "%s: trainer_load: not INTERNAL (%s)", rel, message);
+        check(trainer == sentinel, "%s: trainer_load left out untouched", rel);
+        check(message && message[0], "%s: trainer_load's message is non-empty", rel);
+        return;
+    }
     if (classes > 0) {
         check(s == MOBILENET_OK && trainer != sentinel && trainer != NULL,
               "%s: trainer_load succeeds as model_load does (%s: %s)", rel, status_name(s), message);

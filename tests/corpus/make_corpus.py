@@ -9,7 +9,9 @@ Writes (deterministically; rerunning gives the same bytes):
     good/<name>.safetensors           must load and run
     bad/<status>__<kind>.safetensors  must fail with MOBILENET_ERROR_<STATUS>
     expected.tsv                      file, status, a substring the error
-                                      message must contain
+                                      message must contain (rows for files
+                                      other than .safetensors are kept:
+                                      tools/make_tflite_corpus.py writes them)
 
 Files are kept small for the repository: the width multiplier is tiny (every
 layer then has TF-Slim's minimum of 8 channels, or a few more), the class
@@ -504,7 +506,13 @@ def main(argv=None):
         total += len(blob)
     for name in sorted(good):
         rows.append(f"good/{name}.safetensors\tOK\t")
-    with open(os.path.join(args.out, "expected.tsv"), "w") as f:
+    # Rows for other files (the .tflite ones of tools/make_tflite_corpus.py) are kept.
+    tsv = os.path.join(args.out, "expected.tsv")
+    if os.path.exists(tsv):
+        with open(tsv) as f:
+            rows += [line.rstrip("\n") for line in f if line.strip() and not line.startswith("# file\t")
+                     and not line.split("\t")[0].endswith(".safetensors")]
+    with open(tsv, "w") as f:
         f.write("\n".join(rows) + "\n")
     print(f"wrote {len(good)} good and {len(seen)} bad files, {total} bytes, to {args.out}", file=sys.stderr)
 
