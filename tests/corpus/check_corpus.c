@@ -19,7 +19,7 @@
  * (but a BatchNorm fold overflow, which only export meets):
  * a bad file fails (a non-empty message, out untouched, never INTERNAL), a
  * good one opens as a trainer with the model's class count (a good .tflite
- * file may instead fail as a bad one must; a checkpoint
+ * file is refused as UNSUPPORTED: it cannot be trained; a checkpoint
  * loads as a model, so no file that is not a model may be a checkpoint).
  * The last line of output is "N passed, N failed"; the exit status is 0 only
  * if nothing failed.
@@ -193,10 +193,11 @@ static void check_trainer_load(const char *path, const char *rel, int classes) {
     mobilenet_trainer *sentinel = (mobilenet_trainer *)(uintptr_t)0x5e48, *trainer = sentinel;
     mobilenet_status s = mobilenet_trainer_load(path, &options, &trainer);
     const char *message = mobilenet_last_error();
-    /* A good .tflite file need not open as a trainer (it holds folded or
-     * quantized weights); if it does not, it must fail cleanly. */
-    if (classes > 0 && has_suffix(rel, ".tflite") && s != MOBILENET_OK) {
-        check(s != MOBILENET_ERROR_INTERNAL, "%s: trainer_load: not INTERNAL (%s)", rel, message);
+    /* A good .tflite file holds folded (or quantized) weights, not the
+     * canonical parameters training needs: UNSUPPORTED, saying so. */
+    if (classes > 0 && has_suffix(rel, ".tflite")) {
+        check(s == MOBILENET_ERROR_UNSUPPORTED, "%s: trainer_load: UNSUPPORTED (%s)", rel, message);
+        check(message && strstr(message, "cannot be trained") != NULL, "%s: trainer_load says why", rel);
         check(trainer == sentinel, "%s: trainer_load left out untouched", rel);
         check(message && message[0], "%s: trainer_load's message is non-empty", rel);
         return;

@@ -53,7 +53,14 @@ public final class Trainer {
     /// `options` nil: a checkpoint's own options, else the defaults.
     public convenience init(pathBytes path: [CChar], options requested: TrainingOptions?) throws {
         try requested?.validate()
-        let file = try ModelFile(try FileByteSource(pathBytes: path))
+        let source = try FileByteSource(pathBytes: path)
+        guard try !TFLiteLoader.isTFLite(source) else {
+            // A .tflite holds BatchNorm folded (and 8-bit ones quantized): not
+            // the canonical parameters training needs.
+            throw MobileNetError(.unsupported, "a .tflite file cannot be trained (BatchNorm is folded into it); "
+                                 + "start from a safetensors model or checkpoint")
+        }
+        let file = try ModelFile(source)
         let header = file.header, metadata = file.metadata, parameters = file.parameters
         let fileArchitecture = file.architecture
         let isCheckpoint = header.metadata[Trainer.checkpointKey] != nil

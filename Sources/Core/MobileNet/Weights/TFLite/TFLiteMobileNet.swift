@@ -187,8 +187,11 @@ struct TFLiteMobileNet {
         }
         let o = try TFLiteOptions(op, file: file)
         let sameOrPointwise = o.padding == .same || kernel == 1
+        guard !depthwise || o.depthMultiplier <= 1 else {
+            throw unsupported("\(spec.name) has depth multiplier \(o.depthMultiplier) (a MobileNet v1 has 1)")
+        }
         guard o.strideH == spec.stride, o.strideW == spec.stride, sameOrPointwise, o.dilationH == 1,
-              o.dilationW == 1, !depthwise || o.depthMultiplier <= 1 else {
+              o.dilationW == 1 else {
             throw unsupported("\(spec.name) has strides \(o.strideH)x\(o.strideW), padding \(o.padding), dilation "
                               + "\(o.dilationH)x\(o.dilationW); expected stride \(spec.stride), SAME, no dilation")
         }
