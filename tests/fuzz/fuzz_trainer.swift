@@ -178,7 +178,13 @@ public func fuzzTrainer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let keepsLogits = optionsNull || options.struct_size != correct || options.num_classes == 0
 
     var allowed: [mobilenet_status]
-    if let _ = reference {
+    // A .tflite (identifier at bytes 4...7) loads as a model but never as a
+    // trainer: its BatchNorm is folded.
+    let isTFLite = file.count >= 8 && Array(file[4..<8]) == Array("TFL3".utf8)
+    if isTFLite {
+        allowed = [MOBILENET_ERROR_FORMAT, MOBILENET_ERROR_UNSUPPORTED, MOBILENET_ERROR_OUT_OF_MEMORY]
+        if optionsMayFail { allowed.append(MOBILENET_ERROR_INVALID_ARGUMENT) }
+    } else if let _ = reference {
         if optionsMustFail { allowed = [MOBILENET_ERROR_INVALID_ARGUMENT] }
         else {
             allowed = [MOBILENET_OK, MOBILENET_ERROR_OUT_OF_MEMORY]
