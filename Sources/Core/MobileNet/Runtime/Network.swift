@@ -65,7 +65,9 @@ final class Network {
     @discardableResult
     func forward(_ input: UnsafePointer<Float>, arena: Arena, output: UnsafeMutablePointer<Float>?, fused: Bool,
                  until end: Output = .logits,
-                 passSeconds: UnsafeMutablePointer<Double>? = nil) -> UnsafeMutablePointer<Float> {
+                 passSeconds: UnsafeMutablePointer<Double>? = nil,
+                 afterPass: ((_ pass: Pass, _ output: UnsafePointer<Float>, _ step: Step) -> Void)? = nil)
+        -> UnsafeMutablePointer<Float> {
         let plan = arena.plan(fused: fused)
         let scratch = arena.scratchArea
         var source = input
@@ -84,6 +86,8 @@ final class Network {
                                        output: destination, scratch: scratch))
             }
             source = UnsafePointer(destination)
+            // The quantizer's calibration reads each (unfused) pass's output here.
+            if let afterPass, case let .single(layer) = pass { afterPass(pass, source, plan.steps[layer]) }
             if let passSeconds {
                 let now = monotonicSeconds()
                 passSeconds[index] += now - clock

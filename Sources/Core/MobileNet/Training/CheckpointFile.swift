@@ -56,6 +56,26 @@ enum CheckpointFile {
 
     /// Writes header and tensors to `path` (NUL-terminated bytes) atomically.
     static func write(pathBytes path: [CChar], metadata: [String: String], tensors: [Tensor]) throws {
+        try writeAtomically(pathBytes: path) { writer in
+            let head = header(metadata: metadata, tensors: tensors)
+            var length = UInt64(head.count).littleEndian
+            try withUnsafeBytes(of: &length) { try writer.append($0) }
+            try head.withUnsafeBytes { try writer.append($0) }
+            for t in tensors {
+                try writer.appendFloats(t.pointer, count: t.count)
+            }
+        }
+    }
+
+    /// Writes `bytes` to `path` atomically (the quantizer's .tflite files).
+    static func write(pathBytes path: [CChar], bytes: [UInt8]) throws {
+        try writeAtomically(pathBytes: path) { writer in try bytes.withUnsafeBytes { try writer.append($0) } }
+    }
+
+    /// A temporary file beside `path`, filled by `body`, fsynced, renamed
+    /// over `path`, and the directory fsynced: a crash leaves the old file or
+    /// the new one, never a torn one.
+    private static func writeAtomically(pathBytes path: [CChar], _ body: (BufferedWriter) throws -> Void) throws {
         guard let end = path.firstIndex(of: 0), end > 0 else { throw MobileNetError.invalid("path is empty") }
         let shown = String(decoding: path[..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let serial = counter.wrappingAdd(1, ordering: .relaxed).newValue
@@ -74,13 +94,7 @@ enum CheckpointFile {
             if !renamed { _ = temporary.withUnsafeBufferPointer { unlink($0.baseAddress!) } }
         }
         let writer = try BufferedWriter(fd: fd, shown: shown)
-        let head = header(metadata: metadata, tensors: tensors)
-        var length = UInt64(head.count).littleEndian
-        try withUnsafeBytes(of: &length) { try writer.append($0) }
-        try head.withUnsafeBytes { try writer.append($0) }
-        for t in tensors {
-            try writer.appendFloats(t.pointer, count: t.count)
-        }
+        try body(writer)
         try writer.flush()
         guard fsync(fd) == 0 else { throw MobileNetError(.io, "fsync of '\(shown)' failed: \(String(cString: strerror(errno)))") }
         closed = true
