@@ -61,9 +61,9 @@
 /* ------------------------------------------------------------------------ */
 
 #define MOBILENET_VERSION_MAJOR 0
-#define MOBILENET_VERSION_MINOR 4
+#define MOBILENET_VERSION_MINOR 5
 #define MOBILENET_VERSION_PATCH 0
-#define MOBILENET_VERSION_STRING "0.4.0"
+#define MOBILENET_VERSION_STRING "0.5.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
 #define MOBILENET_VERSION_NUMBER \
     (MOBILENET_VERSION_MAJOR * 10000 + MOBILENET_VERSION_MINOR * 100 + MOBILENET_VERSION_PATCH)
@@ -680,6 +680,66 @@ MOBILENET_API mobilenet_status mobilenet_trainer_export(const mobilenet_trainer 
 
 /* Releases a trainer and everything it owns. NULL is a no-op. */
 MOBILENET_API void mobilenet_trainer_free(mobilenet_trainer *trainer);
+
+/* ------------------------------------------------------------------------ */
+/* Quantization (since 0.5.0)                                                */
+/* ------------------------------------------------------------------------ */
+
+/* How each activation's int8 range is chosen from the calibration images
+ * (docs/quantization.md). The ReLU6 outputs get [0, t]; the input and the
+ * logits always keep their observed extremes. */
+typedef enum mobilenet_calibration {
+    MOBILENET_CALIBRATION_MINMAX = 0,     /* t = the largest value seen (TensorFlow's converter) */
+    MOBILENET_CALIBRATION_PERCENTILE = 1, /* t = the given percentile of the non-zero values */
+    MOBILENET_CALIBRATION_MSE = 2         /* t minimizing clipping + rounding squared error (default) */
+} mobilenet_calibration;
+
+/* First released size (0.5.0): the whole struct (40 bytes on LP64). */
+typedef struct mobilenet_quantize_options {
+    size_t struct_size;            /* sizeof(mobilenet_quantize_options); set by the init function */
+    int num_threads;               /* calibration threads: 0 = one per CPU (as mobilenet_options), else 1..256 */
+    mobilenet_calibration method;  /* MSE (default) */
+    double percentile;             /* for PERCENTILE: 50..100; default 99.99 */
+    /* 1 (default): subtract from each bias the mean shift that rounding the
+     * weights causes (E[x] from calibration); 0: plain rounding. */
+    int bias_correction;
+    /* The logits' range is [calibrated min, calibrated max x this]: 1..8,
+     * default 1.5 (a clipped top ties the leading classes). */
+    double logits_headroom;
+} mobilenet_quantize_options;
+
+/* Fills the first struct_size bytes of *options with the defaults (above;
+ * struct_size = struct_size) and writes nothing past them. Errors:
+ * INVALID_ARGUMENT for NULL or a size outside the first released size to
+ * today's sizeof (nothing written). */
+MOBILENET_API mobilenet_status mobilenet_quantize_options_init_sized(mobilenet_quantize_options *options,
+                                                                     size_t struct_size);
+
+/* Fills *options with the defaults; through the macro, with this header's
+ * sizeof. NULL is ignored. */
+MOBILENET_API void mobilenet_quantize_options_init(mobilenet_quantize_options *options);
+#define mobilenet_quantize_options_init(options) \
+    ((void)mobilenet_quantize_options_init_sized((options), sizeof(mobilenet_quantize_options)))
+
+/* Post-training int8 quantization of a float model file (safetensors, a
+ * checkpoint included; not a .tflite) into an int8 TFLite flatbuffer at
+ * output_path, which mobilenet_model_load (MOBILENET_PRECISION_INT8) and
+ * LiteRT both run: BatchNorm folded, per-channel symmetric int8 weights,
+ * asymmetric int8 activations, TFLite's requantization. The model's labels,
+ * input normalization, source and license are kept (docs/weights-format.md).
+ * calibration: count (1..100000) NHWC images of height x width x 3 floats,
+ * normalized as mobilenet_model_run takes them (the model's input_mean and
+ * input_scale, as classify applies them), finite; height must equal
+ * width (1..4096) and becomes the file's input size. Not retained.
+ * options: NULL for the defaults. The file is written atomically (as
+ * mobilenet_trainer_save), and only after it has been loaded back and
+ * checked. Errors: INVALID_ARGUMENT (NULL, counts, sizes, non-finite
+ * values, options), IO, FORMAT (the model file), UNSUPPORTED (a .tflite or
+ * non-separable model, non-square images), OUT_OF_MEMORY. */
+MOBILENET_API mobilenet_status mobilenet_quantize(const char *model_path, const float *calibration, int count,
+                                                  int height, int width,
+                                                  const mobilenet_quantize_options *options,
+                                                  const char *output_path);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -76,3 +76,22 @@ extension Precision {
         }
     }
 }
+
+extension CalibrationMethod {
+    init?(_ c: mobilenet_calibration) {
+        switch c {
+        case MOBILENET_CALIBRATION_MINMAX: self = .minMax
+        case MOBILENET_CALIBRATION_PERCENTILE: self = .percentile
+        case MOBILENET_CALIBRATION_MSE: self = .mse
+        default: return nil
+        }
+    }
+
+    var c: mobilenet_calibration {
+        switch self {
+        case .minMax: return MOBILENET_CALIBRATION_MINMAX
+        case .percentile: return MOBILENET_CALIBRATION_PERCENTILE
+        case .mse: return MOBILENET_CALIBRATION_MSE
+        }
+    }
+}

@@ -4,7 +4,7 @@ import CMobileNetHeader
 // (imported as a Swift String) is not; CABITests checks that the two agree.
 @_cdecl("mobilenet_version")
 public func mobilenet_version() -> UnsafePointer<CChar> {
-    cString("0.4.0")
+    cString("0.5.0")
 }
 
 @_cdecl("mobilenet_version_number")

@@ -10,7 +10,8 @@ struct MobileNetCommand: ParsableCommand {
         commandName: "mobilenet-cli",
         abstract: "Classify images with MobileNet v1, train your own classifier, evaluate it, embed images, inspect networks.",
         version: "mobilenet-cli \(cliVersion), libmobilenet \(MOBILENET_VERSION_STRING) (built in)",
-        subcommands: [Classify.self, Train.self, Evaluate.self, Embed.self, Describe.self, Profile.self],
+        subcommands: [Classify.self, Train.self, Evaluate.self, Embed.self, Describe.self, Profile.self,
+                      Quantize.self],
         defaultSubcommand: Classify.self
     )
 }

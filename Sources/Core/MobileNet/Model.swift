@@ -146,7 +146,7 @@ public final class Model {
         try! NetworkInfo(architecture: architecture, height: metadata.resolution, width: metadata.resolution)
     }
 
-    private func withArena<T>(height: Int, width: Int, _ body: (Arena) throws -> T) throws -> T {
+    func withArena<T>(height: Int, width: Int, _ body: (Arena) throws -> T) throws -> T {
         let arena = try arenas.take(height: height, width: width) {
             try network.makeArena(height: height, width: width)
         }

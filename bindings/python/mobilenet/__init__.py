@@ -44,6 +44,7 @@ from ._trainer import Trainer
 from . import datasets
 from ._evaluate import evaluate
 from ._finetune import fine_tune
+from ._quantize import quantize
 from ._history import History
 from ._types import Error, Info, Layer, LayerType, Prediction, Status, Variant
 
@@ -70,6 +71,7 @@ __all__ = [
     "library_path",
     "load",
     "load_bytes",
+    "quantize",
     "version",
     "version_number",
 ]

@@ -21,7 +21,7 @@ import sys
 import threading
 
 # Header constants (include/mobilenet.h).
-HEADER_VERSION = "0.4.0"
+HEADER_VERSION = "0.5.0"
 HEADER_VERSION_NUMBER = 400
 MAX_LAYERS = 32
 LAYER_NAME_SIZE = 48
@@ -224,6 +224,31 @@ OPTIONAL_PROTOTYPES = {
     "mobilenet_model_precision": (_c_int, [ModelPointer]),
     "mobilenet_precision_name": (_c_char_p, [_c_int]),
 }
+PROTOTYPES.update(OPTIONAL_PROTOTYPES)
+
+
+class QuantizeOptions(ctypes.Structure):
+    """struct mobilenet_quantize_options (since 0.5.0; 40 bytes on LP64).
+    The enum mobilenet_calibration is a C int."""
+
+    _fields_ = [
+        ("struct_size", _c_size_t),
+        ("num_threads", _c_int),
+        ("method", _c_int),
+        ("percentile", ctypes.c_double),
+        ("bias_correction", _c_int),
+        ("logits_headroom", ctypes.c_double),
+    ]
+
+
+CALIBRATION_METHODS = {"minmax": 0, "percentile": 1, "mse": 2}
+
+# Since 0.5.0: post-training quantization; bound when present.
+OPTIONAL_PROTOTYPES.update({
+    "mobilenet_quantize_options_init_sized": (_c_int, [ctypes.POINTER(QuantizeOptions), _c_size_t]),
+    "mobilenet_quantize": (
+        _c_int, [_c_char_p, _float_p, _c_int, _c_int, _c_int, ctypes.POINTER(QuantizeOptions), _c_char_p]),
+})
 PROTOTYPES.update(OPTIONAL_PROTOTYPES)
 
 

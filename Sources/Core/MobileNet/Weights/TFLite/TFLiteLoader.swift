@@ -37,11 +37,39 @@ enum TFLiteLoader {
                 throw MobileNetError(.unsupported, "the TFLite input is \(net.inputHeight)x\(net.inputWidth); "
                                      + "only square inputs are supported")
             }
-            let metadata = ModelMetadata(tfliteWidthMultiplier: a.widthMultiplier, resolution: net.inputHeight,
-                                         numClasses: a.numClasses, source: "TFLite \(net.precision.name) file")
+            let metadata = try ownMetadata(file, net)
+                ?? ModelMetadata(tfliteWidthMultiplier: a.widthMultiplier, resolution: net.inputHeight,
+                                 numClasses: a.numClasses, source: "TFLite \(net.precision.name) file")
             let content: Content = net.precision == .float32
                 ? .float(try TFLiteFloatParameters.canonical(net)) : .quantized(try QuantizedNetwork(net))
             return Loaded(architecture: a, metadata: metadata, content: content)
         }
+    }
+
+    /// The `libmobilenet` metadata entry our quantizer writes (a JSON object
+    /// of the same fields as a safetensors `__metadata__`), checked against
+    /// the graph; nil when the file has none.
+    private static func ownMetadata(_ file: TFLiteFile, _ net: TFLiteMobileNet) throws -> ModelMetadata? {
+        guard let bytes = file.metadata[TFLiteInt8Writer.metadataName] else { return nil }
+        let json = try JSONParser.parse(bytes.bindMemory(to: UInt8.self), context: "the TFLite libmobilenet metadata")
+        guard case let .object(members) = json else {
+            throw MobileNetError.format("the TFLite libmobilenet metadata is \(json.kindName), not an object")
+        }
+        var fields: [String: String] = [:]
+        for (key, value) in members {
+            guard case let .string(text) = value else {
+                throw MobileNetError.format("the TFLite libmobilenet metadata's '\(key)' is not a string")
+            }
+            fields[key] = text
+        }
+        let m = try ModelMetadata(fields)
+        let a = net.architecture
+        guard m.variant == .separable, m.numClasses == a.numClasses, m.widthMultiplier == a.widthMultiplier,
+              m.resolution == net.inputHeight else {
+            throw MobileNetError.format("the TFLite libmobilenet metadata (\(m.numClasses) classes, width "
+                                        + "\(m.widthMultiplier), resolution \(m.resolution)) does not match the graph "
+                                        + "(\(a.numClasses), \(a.widthMultiplier), \(net.inputHeight))")
+        }
+        return m
     }
 }
