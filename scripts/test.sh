@@ -52,7 +52,7 @@ python_tier_tests() {
         echo "-- MOBILENET_MAX_ISA=$tier (best here: $best)"
         MOBILENET_MAX_ISA=$tier MOBILENET_LIBRARY="$lib" .venv/bin/python -m pytest -q \
             tests/python/test_reference_onnx.py tests/python/test_reference_tf.py \
-            tests/python/test_training_tf.py tests/python/test_tflite.py || return 1
+            tests/python/test_training_tf.py tests/python/test_tflite.py tests/python/test_quantize.py || return 1
     done
 }
 

@@ -60,10 +60,15 @@ MOBILENET_ABI_ASSERT(precision_float32, MOBILENET_PRECISION_FLOAT32 == 1);
 MOBILENET_ABI_ASSERT(precision_int8, MOBILENET_PRECISION_INT8 == 2);
 MOBILENET_ABI_ASSERT(precision_uint8, MOBILENET_PRECISION_UINT8 == 3);
 MOBILENET_ABI_ASSERT(precision_size, sizeof(mobilenet_precision) == sizeof(int));
+MOBILENET_ABI_ASSERT(calibration_minmax, MOBILENET_CALIBRATION_MINMAX == 0);
+MOBILENET_ABI_ASSERT(calibration_percentile, MOBILENET_CALIBRATION_PERCENTILE == 1);
+MOBILENET_ABI_ASSERT(calibration_mse, MOBILENET_CALIBRATION_MSE == 2);
+MOBILENET_ABI_ASSERT(calibration_size, sizeof(mobilenet_calibration) == sizeof(int));
 
 /* Layout rules that hold on every platform. */
 MOBILENET_ABI_ASSERT(options_struct_size_first, offsetof(mobilenet_options, struct_size) == 0);
 MOBILENET_ABI_ASSERT(info_struct_size_first, offsetof(mobilenet_info, struct_size) == 0);
+MOBILENET_ABI_ASSERT(quantize_options_struct_size_first, offsetof(mobilenet_quantize_options, struct_size) == 0);
 MOBILENET_ABI_ASSERT(layer_name_first, offsetof(mobilenet_layer_info, name) == 0);
 MOBILENET_ABI_ASSERT(layer_name_size, MOBILENET_ABI_MEMBER_SIZE(mobilenet_layer_info, name) == 48);
 MOBILENET_ABI_ASSERT(info_layers_count,
@@ -95,6 +100,16 @@ MOBILENET_ABI_ASSERT(layer_output_channels,
                      offsetof(mobilenet_layer_info, output_channels) == 76);
 MOBILENET_ABI_ASSERT(layer_mult_adds, offsetof(mobilenet_layer_info, mult_adds) == 80);
 MOBILENET_ABI_ASSERT(layer_parameters, offsetof(mobilenet_layer_info, parameters) == 88);
+
+/* 0.5.0's quantize options, the first released size. */
+MOBILENET_ABI_ASSERT(quantize_options_size, sizeof(mobilenet_quantize_options) == 40);
+MOBILENET_ABI_ASSERT(quantize_options_num_threads, offsetof(mobilenet_quantize_options, num_threads) == 8);
+MOBILENET_ABI_ASSERT(quantize_options_method, offsetof(mobilenet_quantize_options, method) == 12);
+MOBILENET_ABI_ASSERT(quantize_options_percentile, offsetof(mobilenet_quantize_options, percentile) == 16);
+MOBILENET_ABI_ASSERT(quantize_options_bias_correction,
+                     offsetof(mobilenet_quantize_options, bias_correction) == 24);
+MOBILENET_ABI_ASSERT(quantize_options_logits_headroom,
+                     offsetof(mobilenet_quantize_options, logits_headroom) == 32);
 
 /* 0.1.0's info was 48 + 32 * 96 bytes; 0.2.0 appended total_layers and isa. */
 MOBILENET_ABI_ASSERT(info_size, sizeof(mobilenet_info) == 48 + 32 * 96 + 8);

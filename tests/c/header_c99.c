@@ -56,6 +56,10 @@ static mobilenet_isa (*const p_model_isa)(const mobilenet_model *) = mobilenet_m
 static mobilenet_precision (*const p_model_precision)(const mobilenet_model *) = mobilenet_model_precision;
 static const char *(*const p_precision_name)(mobilenet_precision) = mobilenet_precision_name;
 static int (*const p_embedding_size)(const mobilenet_model *) = mobilenet_model_embedding_size;
+static mobilenet_status (*const p_quantize_options_init_sized)(mobilenet_quantize_options *, size_t) =
+    mobilenet_quantize_options_init_sized;
+static mobilenet_status (*const p_quantize)(const char *, const float *, int, int, int,
+                                            const mobilenet_quantize_options *, const char *) = mobilenet_quantize;
 static mobilenet_status (*const p_embed)(mobilenet_model *, const float *, int, int, int, float *, size_t) =
     mobilenet_model_embed;
 static mobilenet_status (*const p_embed_rgb8)(mobilenet_model *, const uint8_t *, int, int, size_t, float *,
@@ -70,7 +74,8 @@ int main(void) {
                       p_options_init_sized != 0 && p_best_isa != 0 && p_isa_name != 0 &&
                       p_num_layers != 0 && p_layer != 0 && p_describe_num_layers != 0 &&
                       p_describe_layer != 0 && p_model_isa != 0 && p_model_precision != 0 && p_precision_name != 0 && p_embedding_size != 0 &&
-                      p_embed != 0 && p_embed_rgb8 != 0;
+                      p_embed != 0 && p_embed_rgb8 != 0 && p_quantize_options_init_sized != 0 &&
+                      p_quantize != 0;
     if (!all_present) {
         printf("header_c99: a function pointer is null\n");
         failed = 1;

@@ -90,6 +90,13 @@ static_assert(std::is_same<decltype(&mobilenet_model_embed),
 static_assert(std::is_same<decltype(&mobilenet_model_embed_rgb8),
                            mobilenet_status (*)(mobilenet_model *, const uint8_t *, int, int, size_t, float *,
                                                 size_t)>::value, "embed_rgb8");
+static_assert(std::is_same<decltype(&mobilenet_quantize_options_init_sized),
+                           mobilenet_status (*)(mobilenet_quantize_options *, size_t)>::value,
+              "quantize_options_init_sized");
+static_assert(std::is_same<decltype(&mobilenet_quantize),
+                           mobilenet_status (*)(const char *, const float *, int, int, int,
+                                                const mobilenet_quantize_options *, const char *)>::value,
+              "quantize");
 
 int main() {
     int failed = 0;
@@ -97,6 +104,9 @@ int main() {
     mobilenet_options options;
     mobilenet_options_init(&options);
     if (options.struct_size != sizeof(mobilenet_options)) failed = 1;
+    mobilenet_quantize_options quantize_options;
+    mobilenet_quantize_options_init(&quantize_options);
+    if (quantize_options.struct_size != sizeof quantize_options) failed = 1;
     mobilenet_info info = mobilenet_info();
     info.struct_size = sizeof info;
     if (mobilenet_describe(MOBILENET_VARIANT_SEPARABLE, 1.0f, 224, 1000, &info) != MOBILENET_OK)

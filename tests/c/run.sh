@@ -246,6 +246,10 @@ step ".tflite files: precision, runs, truncated and corrupted files (tests/c/tes
 tflite="$build/test_tflite"  # run again under valgrind below
 run_args="$root/tests/fixtures/tflite" c_test test_tflite failures
 
+step "int8 quantization: options, bad arguments, a real run (tests/c/test_quantize.c)"
+quantize="$build/test_quantize"  # run again under valgrind below
+run_args="$root/tests/fixtures/tflite" c_test test_quantize failures
+
 step "non-regular files and non-UTF-8 names (tests/c/test_files.c)"
 c_test test_files failures
 
@@ -464,6 +468,17 @@ else
         else
             fail "valgrind test_tflite (exit $rc; 99 = valgrind errors): $summary"
             grep -v '^   ' "$build/vg_tflite.out" | tail -n 80 | sed 's/^/        /'
+        fi
+    fi
+    if [ -x "$quantize" ]; then
+        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$quantize" "$model" "$root/tests/fixtures/tflite" >"$build/vg_quantize.out" 2>&1
+        rc=$?
+        summary=$(tail -n 1 "$build/vg_quantize.out")
+        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
+            pass "valgrind test_quantize: $summary, no errors, no definite leaks"
+        else
+            fail "valgrind test_quantize (exit $rc; 99 = valgrind errors): $summary"
+            grep -v '^   ' "$build/vg_quantize.out" | tail -n 80 | sed 's/^/        /'
         fi
     fi
     if [ -x "$classify" ] && [ -f "$images/cat.jpg" ]; then

@@ -221,6 +221,51 @@ else
     fail "profile of the int8 .tflite:"; indent <"$work/tfl_profile.out"
 fi
 
+# quantize: a float model and a folder of images in, an int8 .tflite out.
+float_model="$prefix/share/mobilenet/$model_name"
+mkdir -p "$work/calib/more"
+cp "$images/cat.jpg" "$work/calib/"
+cp "$images/coffee.png" "$work/calib/more/"
+printf 'not an image' >"$work/calib/notes.txt"
+if "$cli" quantize "$float_model" --calibration "$work/calib" --output "$work/q.tflite" --threads 2 \
+        >"$work/quantize.out" 2>"$work/quantize.err" \
+    && grep -q "int8, 224x224, .* calibrated on 2 images" "$work/quantize.out" \
+    && grep -q "notes.txt: cannot decode image.*(skipped)" "$work/quantize.err"; then
+    pass "quantize: $(head -n 1 "$work/quantize.out" | sed "s|$work/||"); the text file skipped"
+else
+    fail "quantize:"; indent <"$work/quantize.out"; indent <"$work/quantize.err"
+fi
+if "$cli" describe --json --model "$work/q.tflite" >"$work/q_describe.json" 2>&1 \
+    && python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["precision"] == "int8" and d["num_classes"] == 1001 and d["labels"][0] == "background", d' "$work/q_describe.json" \
+    && "$cli" classify --model "$work/q.tflite" "$images/cat.jpg" >"$work/q_classify.out" 2>&1 \
+    && grep -q "cat" "$work/q_classify.out"; then
+    pass "the quantized file: describe says int8 with the labels; classify: $(sed -n 2p "$work/q_classify.out" | sed 's/^ *//')"
+else
+    fail "the quantized file:"; head -c 600 "$work/q_describe.json" | indent; indent <"$work/q_classify.out"
+fi
+"$cli" quantize "$float_model" --calibration "$work/calib" --output "$work/no/such/dir/q.tflite" >/dev/null 2>"$work/q_io.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "no/such/dir" "$work/q_io.err" && [ ! -e "$work/no" ]; then
+    pass "quantize into a missing folder: exit 1, $(tail -n 1 "$work/q_io.err" | sed "s|$work/||")"
+else
+    fail "quantize into a missing folder: exit $rc"; indent <"$work/q_io.err"
+fi
+"$cli" quantize "$work/q.tflite" --calibration "$work/calib" --output "$work/q2.tflite" >/dev/null 2>"$work/q_again.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "already int8" "$work/q_again.err" && [ ! -e "$work/q2.tflite" ]; then
+    pass "quantize of an int8 file: exit 1, $(head -n 1 "$work/q_again.err" | sed "s|$work/||")"
+else
+    fail "quantize of an int8 file: exit $rc"; indent <"$work/q_again.err"
+fi
+mkdir -p "$work/empty_calib"
+"$cli" quantize "$float_model" --calibration "$work/empty_calib" --output "$work/q3.tflite" >/dev/null 2>"$work/q_empty.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "no image decodes" "$work/q_empty.err" && [ ! -e "$work/q3.tflite" ]; then
+    pass "quantize with no images: exit 1, $(head -n 1 "$work/q_empty.err" | sed "s|$work/||")"
+else
+    fail "quantize with no images: exit $rc"; indent <"$work/q_empty.err"
+fi
+
 expect_range_error() {
     local want=$1 text=$2
     shift 2
@@ -242,6 +287,9 @@ expect_range_error 64 "input size -224x-224 is outside" describe --resolution -2
 expect_range_error 64 "iterations outside 1...10000" profile --iterations -3
 expect_range_error 64 "--threads must be in 0...256, not -1" profile --threads -1
 expect_range_error 64 "--model must not be empty" classify --model "" "$images/cat.jpg"
+expect_range_error 64 "--method must be minmax, percentile or mse, not 'kmeans'" quantize m --calibration c --output o --method kmeans
+expect_range_error 64 "--limit must be in 1...100000" quantize m --calibration c --output o --limit -1
+expect_range_error 64 "--size must be in 1...4096" quantize m --calibration c --output o --size 0
 
 step "EXIF orientation"
 "$cli" classify --json --top-k 3 "$images/cat.jpg" "$here"/cat_exif_orientation_{5,6,8}.jpg >"$work/exif.json" 2>"$work/exif.err"

@@ -24,19 +24,19 @@ struct Quantize: ParsableCommand {
     @Option(help: "How activation ranges are chosen: minmax, percentile or mse.")
     var method: String = QuantizeOptions().method.name
 
-    @Option(help: "For --method percentile: the percentile of non-zero values kept (50...100).")
+    @Option(parsing: .unconditional, help: "For --method percentile: the percentile of non-zero values kept (50...100).")
     var percentile: Double = QuantizeOptions.defaultPercentile
 
     @Flag(help: "Do not correct the biases for the mean shift of rounded weights.")
     var noBiasCorrection = false
 
-    @Option(help: "The logits' calibrated top is multiplied by this (1...8).")
+    @Option(parsing: .unconditional, help: "The logits' calibrated top is multiplied by this (1...8).")
     var logitsHeadroom: Double = QuantizeOptions.defaultLogitsHeadroom
 
-    @Option(help: "Input size of the quantized model (default: the model's resolution).")
+    @Option(parsing: .unconditional, help: "Input size of the quantized model (default: the model's resolution).")
     var size: Int?
 
-    @Option(help: "Use at most this many calibration images (the first in name order).")
+    @Option(parsing: .unconditional, help: "Use at most this many calibration images (the first in name order).")
     var limit: Int = 500
 
     @Option(parsing: .unconditional, help: "Threads (0 = one per core).")

@@ -6,13 +6,13 @@ import os
 import numpy as np
 
 from . import _native, _preprocess
-from ._model import Model, _check, _int_arg, _path_arg
+from ._model import Model, _check, _int_arg, _path_arg, _rgb8
 
 
 def _calibration_array(calibration, model_path, size):
     """(N, S, S, 3) float32 C-contiguous: calibration as given if it is such
-    an array, else each 8-bit RGB image (H, W, 3) or gray image (H, W)
-    preprocessed as classify does (central crop 0.875, bilinear resize to
+    an array, else each image (a uint8 RGB (H, W, 3) or gray (H, W) array, or
+    anything classify takes) preprocessed as classify does (central crop 0.875, bilinear resize to
     size, the model file's normalization)."""
     if isinstance(calibration, np.ndarray) and calibration.dtype != np.uint8:
         if calibration.dtype != np.dtype(np.float32):
@@ -39,12 +39,12 @@ def _calibration_array(calibration, model_path, size):
     mean, scale = _preprocess.normalization_of_file(model_path)
     out = np.empty((len(images), size, size, 3), dtype=np.float32)
     for i, image in enumerate(images):
-        if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
-            raise TypeError(f"calibration image {i} must be a uint8 numpy array")
-        if image.ndim == 2:
-            image = np.stack([image] * 3, axis=-1)
-        if image.ndim != 3 or image.shape[2] != 3 or image.shape[0] == 0 or image.shape[1] == 0:
-            raise ValueError(f"calibration image {i} must be (H, W, 3) or (H, W), got shape {image.shape}")
+        if isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)  # gray
+        try:
+            image = _rgb8(image)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"calibration image {i}: {error}") from None
         out[i] = _preprocess.for_eval(image, size, mean, scale)
     return out
 
@@ -62,6 +62,7 @@ def quantize(model_path, calibration, output_path, *, method=None, percentile=No
 
     calibration: a float32 array (N, S, S, 3) normalized as Model.run takes
     it, or an iterable of uint8 RGB (H, W, 3) / gray (H, W) images, which are
+    or anything Model.classify takes (file names, PIL images, encoded bytes),
     preprocessed as classify does at size (default: the model's resolution).
     method: "minmax", "percentile" or "mse" (None: the library's default);
     percentile (50..100) for "percentile"; bias_correction and
