@@ -32,12 +32,16 @@ enum TFLiteLoader {
         return try source.withBytes(offset: 0, count: source.size) { bytes in
             let file = try TFLiteFile(UnsafeRawBufferPointer(bytes))
             let net = try TFLiteMobileNet(file)
-            let a = net.architecture
             guard net.inputHeight == net.inputWidth else {
                 throw MobileNetError(.unsupported, "the TFLite input is \(net.inputHeight)x\(net.inputWidth); "
                                      + "only square inputs are supported")
             }
-            let metadata = try ownMetadata(file, net)
+            let own = try ownMetadata(file, net)
+            // Channel counts tell a width multiplier only up to TF-Slim's
+            // minimum depth (every alpha below 1/4 has 8 channels first);
+            // our own metadata names the one the model was made with.
+            let a = own?.architecture ?? net.architecture
+            let metadata = own?.metadata
                 ?? ModelMetadata(tfliteWidthMultiplier: a.widthMultiplier, resolution: net.inputHeight,
                                  numClasses: a.numClasses, source: "TFLite \(net.precision.name) file")
             let content: Content = net.precision == .float32
@@ -49,7 +53,8 @@ enum TFLiteLoader {
     /// The `libmobilenet` metadata entry our quantizer writes (a JSON object
     /// of the same fields as a safetensors `__metadata__`), checked against
     /// the graph; nil when the file has none.
-    private static func ownMetadata(_ file: TFLiteFile, _ net: TFLiteMobileNet) throws -> ModelMetadata? {
+    private static func ownMetadata(_ file: TFLiteFile, _ net: TFLiteMobileNet) throws
+        -> (metadata: ModelMetadata, architecture: Architecture)? {
         guard let bytes = file.metadata[TFLiteInt8Writer.metadataName] else { return nil }
         let json = try JSONParser.parse(bytes.bindMemory(to: UInt8.self), context: "the TFLite libmobilenet metadata")
         guard case let .object(members) = json else {
@@ -64,12 +69,14 @@ enum TFLiteLoader {
         }
         let m = try ModelMetadata(fields)
         let a = net.architecture
-        guard m.variant == .separable, m.numClasses == a.numClasses, m.widthMultiplier == a.widthMultiplier,
-              m.resolution == net.inputHeight else {
+        let named = try? Architecture(variant: m.variant, widthMultiplier: m.widthMultiplier, numClasses: m.numClasses)
+        guard let named, m.variant == .separable, m.resolution == net.inputHeight,
+              named.layers.map(\.outputChannels) == a.layers.map(\.outputChannels) else {
             throw MobileNetError.format("the TFLite libmobilenet metadata (\(m.numClasses) classes, width "
                                         + "\(m.widthMultiplier), resolution \(m.resolution)) does not match the graph "
-                                        + "(\(a.numClasses), \(a.widthMultiplier), \(net.inputHeight))")
+                                        + "(\(a.numClasses) classes, \(a.layers.map(\.outputChannels).prefix(3)) ... "
+                                        + "channels, resolution \(net.inputHeight))")
         }
-        return m
+        return (m, named)
     }
 }
