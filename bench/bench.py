@@ -12,6 +12,10 @@ Modes:
               -> bench/profile.md
   --configs   libmobilenet on the 16 (alpha, resolution) pairs of the paper's
               Tables 6 and 7, random weights -> bench/configs.md
+  --int8 [F]   libmobilenet, LiteRT + XNNPACK and OpenVINO on one int8 .tflite
+              file F (default tests/fixtures/tflite/mobilenet_v1_1.0_224_int8.tflite),
+              plus libmobilenet's float32 row; top-1 checked, logits compared
+              in output quantization steps -> bench/results-int8.md
   --max-isa T caps the instruction set: MOBILENET_MAX_ISA=T for libmobilenet,
               ONEDNN_MAX_CPU_ISA for OpenVINO (ONNX Runtime, LiteRT and ncnn
               have no such switch); writes bench/results-T.md (profile-T.md,
@@ -41,6 +45,15 @@ import engines  # noqa: E402
 import mobilenet_ctypes  # noqa: E402
 
 BUNDLED = os.path.join(ROOT, "models", "mobilenet_v1_1.0_224.safetensors")
+INT8_DEFAULT = os.path.join(ROOT, "tests", "fixtures", "tflite", "mobilenet_v1_1.0_224_int8.tflite")
+# --int8: the engines that cannot run the .tflite file itself, and why
+INT8_SKIP = {
+    "onnxruntime": "no ONNX of the same quantized model: ONNX Runtime cannot read a .tflite, "
+                   "and no TFLite-to-ONNX converter (tf2onnx) is installed; a QDQ graph rebuilt "
+                   "by hand would be another model, with its own requantization",
+    "ncnn": "ncnn cannot read a .tflite, and its int8 path needs its own calibration "
+            "(ncnn2int8): another model",
+}
 CACHE = os.path.join(HERE, "cache")
 TOLERANCE = 1e-3
 ALPHAS = [1.0, 0.75, 0.5, 0.25]
@@ -239,6 +252,7 @@ def engine_env(base, engine, max_isa):
     """The environment of one engine's workers: with --max-isa, the cap
     variable of engines that have one (MOBILENET_MAX_ISA, ONEDNN_MAX_CPU_ISA)."""
     env = dict(base)
+    engine = "libmobilenet" if engine == engines.FP32 else engine
     if max_isa and engine in CAP_VARIABLE:
         env[CAP_VARIABLE[engine]] = CAP_VALUE[engine](max_isa)
     return env
@@ -405,7 +419,7 @@ PIP_NAMES = {"onnxruntime": "onnxruntime", "litert": "ai-edge-litert", "openvino
 
 def check_input(batch, size):
     """The TF fixtures' preprocessed photos (cat, coffee; 0.875 and full crops)
-    first, then uniform noise in [-1, 1]."""
+    first, then uniform noise in [-1, 1]; and how many photos lead."""
     import safetensors_io
     photos = {}
     for name in ("cat", "coffee"):
@@ -416,7 +430,8 @@ def check_input(batch, size):
     rng = np.random.default_rng(1)
     while len(images) < batch:
         images.append(rng.uniform(-1, 1, (size, size, 3)).astype(np.float32))
-    return np.ascontiguousarray(np.stack(images[:batch]), dtype=np.float32)
+    photos = min(batch, 2 * len(photos))
+    return np.ascontiguousarray(np.stack(images[:batch]), dtype=np.float32), photos
 
 
 def percentile(values, q):
@@ -426,24 +441,33 @@ def percentile(values, q):
 # ------------------------------------------------------------------ main mode
 
 def run_benchmark(args, env, tmp, lib):
-    model = os.path.abspath(args.model)
+    int8 = bool(args.int8)
+    model = os.path.abspath(args.int8 or args.model)
     size = 224
     info = lib.describe(1.0, size, 1001)
     gflop = 2 * info.mult_adds / 1e9
     started = datetime.datetime.now(datetime.timezone.utc)
     load_start = loadavg()
 
-    log("bench: measuring the FMA peak")
-    try:
-        peaks = fma_peaks(tmp, [1, os.cpu_count()] + [min(t, os.cpu_count()) for t in args.threads])
-        log(f"bench:   {peaks_text(peaks)}")
-    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
-        log(f"bench: no FMA peak: {e}")
+    if int8:  # fma_peak.c measures float32 FMA: no ceiling for int8 arithmetic
         peaks = {}
+    else:
+        log("bench: measuring the FMA peak")
+        try:
+            peaks = fma_peaks(tmp, [1, os.cpu_count()] + [min(t, os.cpu_count()) for t in args.threads])
+            log(f"bench:   {peaks_text(peaks)}")
+        except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+            log(f"bench: no FMA peak: {e}")
+            peaks = {}
 
     # which engines can run
     skipped = {}
     wanted = [e for e in args.engines]
+    if int8:
+        for e in INT8_SKIP:
+            if e in wanted:
+                skipped[e] = INT8_SKIP[e]
+                wanted.remove(e)
     pip_notes = install_notes()
     for e in list(wanted):
         missing = engines.missing_modules(engines.MODULES[e])
@@ -452,18 +476,34 @@ def run_benchmark(args, env, tmp, lib):
             skipped[e] = f"Python package {', '.join(missing)} not installed" + \
                          (f" ({reason})" if reason else "")
             wanted.remove(e)
-    needed = {engines.ARTIFACT[e] for e in wanted if engines.ARTIFACT[e]}
-    artifacts, failed, manifest, digest = prepare_artifacts(model, size, needed, env)
-    for e in list(wanted):
-        kind = engines.ARTIFACT[e]
-        if kind and kind not in artifacts:
-            skipped[e] = failed[kind]
-            wanted.remove(e)
+    if int8:  # every engine reads the file itself: nothing to convert
+        artifacts, manifest, digest = {}, {}, sha256_file(model)
+    else:
+        needed = {engines.ARTIFACT[e] for e in wanted if engines.ARTIFACT[e]}
+        artifacts, failed, manifest, digest = prepare_artifacts(model, size, needed, env)
+        for e in list(wanted):
+            kind = engines.ARTIFACT[e]
+            if kind and kind not in artifacts:
+                skipped[e] = failed[kind]
+                wanted.remove(e)
     if "libmobilenet" not in wanted:
         wanted.insert(0, "libmobilenet")
+    if int8:
+        wanted.insert(1, engines.FP32)
+
+    def spec(e):
+        """(model, artifact) of an engine's workers."""
+        if e == engines.FP32:
+            return BUNDLED, None
+        if int8:
+            return model, (model if engines.ARTIFACT[e] else None)
+        kind = engines.ARTIFACT[e]
+        return model, (artifacts.get(kind) if kind else None)
+    # --int8: logits are compared in steps of the file's output quantization
+    step = engines.tflite_output_step(model) if int8 else None
 
     results = {}   # (threads, batch, engine) -> dict
-    versions, notes, tiers = {}, {}, {}
+    versions, notes, tiers, precisions = {}, {}, {}, {}
     for threads in args.threads:
         for batch in args.batches:
             log(f"bench: {threads} thread(s), batch {batch}: starting "
@@ -472,9 +512,8 @@ def run_benchmark(args, env, tmp, lib):
             for e in wanted:
                 if e in skipped:
                     continue
-                kind = engines.ARTIFACT[e]
-                workers[e] = Worker(e, model, artifacts.get(kind) if kind else None, threads,
-                                    batch, size, engine_env(env, e, args.max_isa), tmp)
+                workers[e] = Worker(e, *spec(e), threads, batch, size,
+                                    engine_env(env, e, args.max_isa), tmp)
             try:
                 for e, w in list(workers.items()):
                     try:
@@ -484,18 +523,20 @@ def run_benchmark(args, env, tmp, lib):
                         if tier not in tiers.setdefault(e, []):
                             tiers[e].append(tier)
                             log(f"bench:   {e} tier: {tier}")
+                        if ready.get("precision"):
+                            precisions[e] = ready["precision"]
                         for n in ready["notes"]:
                             notes.setdefault(e, [])
                             if n not in notes[e]:
                                 notes[e].append(n)
                     except WorkerError as err:
-                        if e == "libmobilenet":
+                        if e.startswith("libmobilenet"):
                             raise
                         skipped[e] = f"failed to load: {err}"
                         w.close()
                         del workers[e]
                 # logits check, on the same input for every engine
-                x = check_input(batch, size)
+                x, photos = check_input(batch, size)
                 xin = os.path.join(tmp, f"check_{batch}.npy")
                 np.save(xin, x)
                 logits = {}
@@ -506,7 +547,7 @@ def run_benchmark(args, env, tmp, lib):
                             raise WorkerError(f"{e}: unexpected reply to check")
                         logits[e] = np.load(out)
                     except WorkerError as err:
-                        if e == "libmobilenet":
+                        if e.startswith("libmobilenet"):
                             raise
                         skipped[e] = f"failed to run ({threads} threads, batch {batch}): {err}"
                         workers.pop(e).close()
@@ -514,9 +555,21 @@ def run_benchmark(args, env, tmp, lib):
                 bad = []
                 for e in logits:
                     diff = float(np.max(np.abs(logits[e] - ours)))
-                    top1 = bool(np.all(np.argmax(logits[e], 1) == np.argmax(ours, 1)))
-                    results[(threads, batch, e)] = {"diff": diff, "top1": top1, "times": []}
-                    if diff > TOLERANCE:
+                    agree = np.argmax(logits[e], 1) == np.argmax(ours, 1)
+                    results[(threads, batch, e)] = {"diff": diff, "top1": bool(np.all(agree)),
+                                                    "agree": int(agree.sum()),
+                                                    "photos": bool(np.all(agree[:photos])),
+                                                    "times": []}
+                    if int8:
+                        # No stop here: 8-bit engines legitimately requantize differently
+                        # (XNNPACK is a few steps from TFLite's reference arithmetic, which
+                        # libmobilenet follows), and the cat photo is a near-tie of three
+                        # cat classes, so even those flip. The table reports top-1 and |Δ|.
+                        if not np.all(agree[:photos]):
+                            log(f"bench:   note: {e}'s top-1 differs from libmobilenet's on a "
+                                f"photo (max |Δ| {diff / step if step else diff:.3g}"
+                                f"{' steps' if step else ''})")
+                    elif diff > TOLERANCE:
                         bad.append(f"{e}: max |logits - libmobilenet's| = {diff:.3g} > {TOLERANCE}")
                 if bad:
                     log("\n" + "!" * 72 + "\nbench: LOGITS DISAGREE at "
@@ -533,7 +586,7 @@ def run_benchmark(args, env, tmp, lib):
                             reply = workers[e].call(f"time {args.warmup} {args.runs}")
                             results[(threads, batch, e)]["times"] += json.loads(reply)
                         except (WorkerError, ValueError) as err:
-                            if e == "libmobilenet":
+                            if e.startswith("libmobilenet"):
                                 raise
                             skipped[e] = f"failed while timing ({threads} threads, batch {batch}): {err}"
                             del results[(threads, batch, e)]
@@ -549,7 +602,7 @@ def run_benchmark(args, env, tmp, lib):
                 workers.clear()
 
     rss, rss_notes = ({}, []) if args.no_rss else \
-        measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts)
+        measure_rss(args, env, tmp, lib, model, size, wanted, results, spec)
 
     if peaks:  # again at the end: the best of both, in case the machine was busy once
         try:
@@ -564,14 +617,14 @@ def run_benchmark(args, env, tmp, lib):
                 conv_versions[k] = entry[k]
     text = render_results(args, started, finished, load_start, loadavg(), lib, info, gflop,
                           digest, peaks, wanted, results, rss, rss_notes, versions, notes,
-                          conv_versions, skipped, artifacts, tiers)
+                          conv_versions, skipped, artifacts, tiers, precisions, step)
     print(text)
     with open(args.output, "w") as f:
         f.write(text)
     log(f"bench: wrote {rel(args.output)}")
 
 
-def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
+def measure_rss(args, env, tmp, lib, model, size, wanted, results, spec):
     """Peak RSS of a fresh process per engine and configuration, the C probe
     and a bare Python + numpy, through bench/maxrss.c."""
     rss, notes = {}, []
@@ -585,12 +638,12 @@ def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
             for e in wanted:
                 if (threads, batch, e) not in results:
                     continue
-                kind = engines.ARTIFACT[e]
+                engine_model, artifact = spec(e)
                 cmd = [sys.executable, os.path.join(HERE, "worker.py"), "--once", "--engine", e,
-                       "--model", model, "--threads", str(threads), "--batch", str(batch),
+                       "--model", engine_model, "--threads", str(threads), "--batch", str(batch),
                        "--size", str(size)]
-                if kind:
-                    cmd += ["--artifact", artifacts[kind]]
+                if artifact:
+                    cmd += ["--artifact", artifact]
                 try:
                     rss[(threads, batch, e)] = peak_rss_kib(launcher, cmd,
                                                             engine_env(env, e, args.max_isa))
@@ -606,7 +659,7 @@ def measure_rss(args, env, tmp, lib, model, size, wanted, results, artifacts):
             kib = peak_rss_kib(launcher, [probe, model, str(threads)],
                                engine_env(env, "libmobilenet", args.max_isa))
             parts.append(f"{kib / 1024:.1f} MiB at {threads} thread(s)")
-        notes.append("libmobilenet from C (bench/rss_probe.c: loads the bundled model through "
+        notes.append(f"libmobilenet from C (bench/rss_probe.c: loads `{rel(model)}` through "
                      "the C API, classifies one 256x256 RGB image): " + ", ".join(parts) + ".")
     except (RuntimeError, OSError) as err:
         notes.append(f"rss_probe failed: {err}")
@@ -633,11 +686,14 @@ def tier_text(tiers, engine):
 
 def render_results(args, started, finished, load_start, load_end, lib, info, gflop, digest,
                    peaks, wanted, results, rss, rss_notes, versions, notes, conv_versions,
-                   skipped, artifacts, tiers):
+                   skipped, artifacts, tiers, precisions=None, step=None):
+    int8 = bool(args.int8)
+    precisions = precisions or {}
     L = []
-    L.append("# libmobilenet benchmark")
+    L.append("# libmobilenet int8 benchmark" if int8 else "# libmobilenet benchmark")
     L.append("")
-    invocation = "bench/run.sh" + (f" --max-isa {args.max_isa}" if args.max_isa else "")
+    invocation = "bench/run.sh" + (f" --int8 {rel(os.path.abspath(args.int8))}" if int8 else "") + \
+        (f" --max-isa {args.max_isa}" if args.max_isa else "")
     L.append(f"Generated by `{invocation}` on {started:%Y-%m-%d %H:%M} UTC "
              f"({(finished - started).total_seconds():.0f} s).")
     L.append("")
@@ -650,10 +706,26 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
              (f"; mobilenet_best_isa() in the benchmark's own process "
               f"({'MOBILENET_MAX_ISA=' + os.environ['MOBILENET_MAX_ISA'] if os.environ.get('MOBILENET_MAX_ISA') else 'uncapped'}"
               f"): {best}" if best else ""))
+    if int8:
+        L.append(f"- libmobilenet precision: {precisions.get('libmobilenet', 'not reported')} on "
+                 f"`{rel(os.path.abspath(args.int8))}`; "
+                 f"{precisions.get(engines.FP32, 'not reported')} on `{rel(BUNDLED)}` "
+                 f"(the `{engines.FP32}` row)")
     L.append(f"- Instruction-set caps: {caps_text(args, [e for e in wanted if e in versions])}")
-    L.append(f"- Model: `{rel(os.path.abspath(args.model))}` (sha256 {digest[:16]}…), "
-             f"224x224, {info.num_classes} classes: {info.mult_adds / 1e6:.1f}M multiply-adds "
-             f"= {gflop:.4f} GFLOP per image (mobilenet_describe)")
+    if int8:
+        L.append(f"- Model: `{rel(os.path.abspath(args.int8))}` (sha256 {digest[:16]}…), read "
+                 f"as it is by every int8 row, 224x224, {info.num_classes} classes: "
+                 f"{info.mult_adds / 1e6:.1f}M multiply-adds = {gflop:.4f} G operations per "
+                 f"image (mobilenet_describe); " +
+                 (f"logits dequantized from int8 with step {step:.6g}" if step else
+                  "output step not read (no LiteRT)"))
+        L.append(f"- `{engines.FP32}`: libmobilenet on `{rel(BUNDLED)}` (float32), for the "
+                 "int8/fp32 gain. No \"% FMA peak\" column: bench/fma_peak.c measures "
+                 "float32 FMA, not an int8 ceiling.")
+    else:
+        L.append(f"- Model: `{rel(os.path.abspath(args.model))}` (sha256 {digest[:16]}…), "
+                 f"224x224, {info.num_classes} classes: {info.mult_adds / 1e6:.1f}M multiply-adds "
+                 f"= {gflop:.4f} GFLOP per image (mobilenet_describe)")
     if peaks:
         L.append("- Measured FMA peak (bench/fma_peak.c, float32, best of 3 x 0.5 s at the start "
                  "and 3 at the end): " + peaks_text(peaks) + f". \"% FMA peak\" is against "
@@ -666,11 +738,22 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
     L.append("")
     L.append("## Results")
     L.append("")
-    L.append("`peer/ours` is the peer's median over libmobilenet's: above 1 means libmobilenet "
-             "is faster. `max |Δ|` is the largest difference between the engine's logits and "
-             "libmobilenet's on the same input (real photos, then noise). Peak RSS: a fresh "
-             "process that imports what the engine needs, loads the model and runs one batch "
-             "(ru_maxrss).")
+    if int8:
+        L.append("`peer/ours` is the peer's median over libmobilenet's int8 one: above 1 means "
+                 f"libmobilenet is faster; on the `{engines.FP32}` row it is the int8/fp32 gain. "
+                 "`max |Δ|` is the largest difference between the engine's logits and "
+                 "libmobilenet's int8 ones on the same input (real photos, then noise), in "
+                 "output quantization steps; `top-1` how many images' top-1 class agrees with "
+                 "libmobilenet's (the first up to 4 are photos; the cat is a near-tie of three "
+                 "cat classes). "
+                 "G ops/s counts a multiply-add as 2 operations. Peak RSS: a fresh process that "
+                 "imports what the engine needs, loads the model and runs one batch (ru_maxrss).")
+    else:
+        L.append("`peer/ours` is the peer's median over libmobilenet's: above 1 means libmobilenet "
+                 "is faster. `max |Δ|` is the largest difference between the engine's logits and "
+                 "libmobilenet's on the same input (real photos, then noise). Peak RSS: a fresh "
+                 "process that imports what the engine needs, loads the model and runs one batch "
+                 "(ru_maxrss).")
     L.append("")
     # capped to 256 bits on a 512-bit machine: also the share of the 256-bit peak
     narrow = args.max_isa == "avx2" and widest(peaks)[0] == "avx512" and peaks.get("avx2")
@@ -679,11 +762,16 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
                  "capped at AVX2; an engine that is not capped may use 512-bit FMA and exceed "
                  "100%.")
         L.append("")
-    L.append("| threads | batch | engine | median ms | p90 ms | images/s | peer/ours | GFLOP/s "
-             "| % FMA peak |" + (" % 256-bit peak |" if narrow else "") +
-             " peak RSS MiB | max \\|Δ\\| vs ours |")
-    L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if narrow else "") +
-             "---:|---:|")
+    if int8:
+        L.append("| threads | batch | engine | median ms | p90 ms | images/s | peer/ours | G ops/s "
+                 "| peak RSS MiB | max \\|Δ\\| vs ours | top-1 |")
+        L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    else:
+        L.append("| threads | batch | engine | median ms | p90 ms | images/s | peer/ours | GFLOP/s "
+                 "| % FMA peak |" + (" % 256-bit peak |" if narrow else "") +
+                 " peak RSS MiB | max \\|Δ\\| vs ours |")
+        L.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if narrow else "") +
+                 "---:|---:|")
     for threads in args.threads:
         for batch in args.batches:
             ours = results.get((threads, batch, "libmobilenet"))
@@ -708,6 +796,14 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
                 diff = "—" if e == "libmobilenet" else \
                     f"{r['diff']:.1e}" + ("" if r["top1"] else " (top-1 differs)")
                 name = f"**{e}**" if e == "libmobilenet" else e
+                if int8:
+                    diff = "—" if e == "libmobilenet" else \
+                        (f"{r['diff'] / step:.3g} steps" if step else f"{r['diff']:.2g}")
+                    top1 = "—" if e == "libmobilenet" else f"{r['agree']}/{batch}" + \
+                        ("" if r["photos"] else " (differs on a photo)")
+                    L.append(f"| {threads} | {batch} | {name} | {1e3 * med:.2f} | {1e3 * p90:.2f} | "
+                             f"{batch / med:.1f} | {ratio} | {gf:.1f} | {mem} | {diff} | {top1} |")
+                    continue
                 L.append(f"| {threads} | {batch} | {name} | {1e3 * med:.2f} | {1e3 * p90:.2f} | "
                          f"{batch / med:.1f} | {ratio} | {gf:.1f} | {pct} | {mem} | {diff} |")
     L.append("")
@@ -734,7 +830,19 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
         "ncnn": ("pnnx conversion of the same ONNX file, f32 weights",
                  "opt.num_threads, fp16/bf16/int8 off, no Vulkan; no batch dimension: a batch is one extractor per image"),
     }
-    for e in engines.ENGINES:
+    if int8:
+        tfl = f"`{rel(os.path.abspath(args.int8))}` itself"
+        how.update({
+            "libmobilenet": (tfl + " (mobilenet_model_load)", how["libmobilenet"][1]),
+            engines.FP32: (f"`{rel(BUNDLED)}` (float32)", how["libmobilenet"][1]),
+            "litert": (tfl, "ai_edge_litert Interpreter(num_threads); XNNPACK delegate "
+                       "(the default, int8 kernels; checked at load)"),
+            "openvino": (tfl + " (read_model: its TFLite frontend)",
+                         "CPU plugin, INFERENCE_NUM_THREADS, LATENCY hint, 1 stream; the "
+                         "file's quantization as FakeQuantize nodes (the tier column says "
+                         "which kernels run in int8: `_I8`, and which in f32)"),
+        })
+    for e in engines.ENGINES[:1] + ([engines.FP32] if int8 else []) + engines.ENGINES[1:]:
         if e not in versions:
             continue
         model_desc, settings = how[e]
@@ -748,8 +856,8 @@ def render_results(args, started, finished, load_start, load_end, lib, info, gfl
                      ("pnnx", "pnnx")):
         if k in conv_versions:
             tools_line.append(f"{label} {conv_versions[k]}")
-    L.append("Tools: " + ", ".join(tools_line) + ". Converted models are cached in "
-             "`bench/cache/<model sha256>/`.")
+    L.append("Tools: " + ", ".join(tools_line) + (". No conversion: every row reads its file "
+             "itself." if int8 else ". Converted models are cached in `bench/cache/<model sha256>/`."))
     L.append("")
     if skipped:
         L.append("## Skipped")
@@ -991,6 +1099,10 @@ def main(argv=None):
                          "SSE41) for OpenVINO; ONNX Runtime, LiteRT and ncnn cannot be capped. "
                          "Default outputs become bench/results-ISA.md, profile-ISA.md, "
                          "configs-ISA.md")
+    ap.add_argument("--int8", nargs="?", const=INT8_DEFAULT, metavar="FILE",
+                    help="libmobilenet, LiteRT and OpenVINO on one int8 .tflite file (default "
+                         f"{rel(INT8_DEFAULT)}), plus libmobilenet's float32 row; ONNX Runtime "
+                         "and ncnn are skipped. Default output bench/results-int8.md")
     ap.add_argument("--model", default=BUNDLED, help=argparse.SUPPRESS)
     ap.add_argument("--lib", default=os.path.join(ROOT, ".build", "release", "libmobilenet.so"),
                     help="libmobilenet.so to measure (copied to a temporary directory first)")
@@ -999,7 +1111,9 @@ def main(argv=None):
     ap.add_argument("--configs-output", help="default bench/configs.md (configs-ISA.md)")
     args = ap.parse_args(argv)
     suffix = f"-{args.max_isa}" if args.max_isa else ""
-    args.output = args.output or os.path.join(HERE, f"results{suffix}.md")
+    args.output = args.output or os.path.join(HERE, f"results{'-int8' if args.int8 else ''}{suffix}.md")
+    if args.int8 and not os.path.isfile(args.int8):
+        ap.error(f"--int8: no file {args.int8}")
     args.profile_output = args.profile_output or os.path.join(HERE, f"profile{suffix}.md")
     args.configs_output = args.configs_output or os.path.join(HERE, f"configs{suffix}.md")
     try:

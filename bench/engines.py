@@ -13,6 +13,11 @@ random one in --configs mode):
   ncnn          the ONNX file converted by pnnx (the binary inside the pnnx
                 wheel; f32 weights), run with ncnn's Python binding
 
+With --int8 FILE (bench.py) libmobilenet, LiteRT and OpenVINO all read one
+full-integer int8 .tflite file instead (OpenVINO through its TFLite
+frontend), and libmobilenet also runs the bundled float32 model as a row of
+its own ("libmobilenet-fp32"), for the int8/fp32 gain.
+
 Input is NHWC float32 [N, H, W, 3] for all of them (the ONNX graph starts
 with a Transpose, the ncnn graph with a Permute); output [N, K] logits.
 
@@ -42,13 +47,15 @@ ROOT = os.path.dirname(HERE)
 TOOLS = os.path.join(ROOT, "tools")
 
 ENGINES = ["libmobilenet", "onnxruntime", "litert", "openvino", "ncnn"]
+# --int8: libmobilenet on the bundled float32 model, next to the int8 rows
+FP32 = "libmobilenet-fp32"
 ALIASES = {"ours": "libmobilenet", "mobilenet": "libmobilenet", "ort": "onnxruntime",
            "tflite": "litert", "xnnpack": "litert", "ov": "openvino"}
 # which cached artifact each engine reads
-ARTIFACT = {"libmobilenet": None, "onnxruntime": "onnx", "litert": "tflite",
+ARTIFACT = {"libmobilenet": None, FP32: None, "onnxruntime": "onnx", "litert": "tflite",
             "openvino": "onnx", "ncnn": "ncnn"}
 # the Python modules an engine needs, to tell "not installed" from "failed"
-MODULES = {"libmobilenet": [], "onnxruntime": ["onnxruntime"], "litert": ["ai_edge_litert"],
+MODULES = {"libmobilenet": [], FP32: [], "onnxruntime": ["onnxruntime"], "litert": ["ai_edge_litert"],
            "openvino": ["openvino"], "ncnn": ["ncnn"]}
 CONVERTER_MODULES = {"onnx": ["onnx", "onnxruntime"], "tflite": ["tensorflow"],
                      "ncnn": ["onnx", "onnxruntime", "pnnx"]}
@@ -158,6 +165,26 @@ class Engine:
         """The kernels' instruction set, as far as the engine tells."""
         return "not reported (detects the CPU at start)"
 
+    def precision(self):
+        """The arithmetic the loaded model runs in, where the engine tells."""
+        return None
+
+    def per_image(self, load_batch, why):
+        """Loads for batch `load_batch` and, if that fails because the file
+        fixes batch 1 (the int8 .tflite's RESHAPE has the constant shape
+        [1, 1001]), loads for batch 1 and runs a batch as that many calls,
+        as ncnn does: the file is run as it is, not edited."""
+        try:
+            load_batch(self.batch)
+            self.loop = False
+        except RuntimeError as e:
+            if self.batch == 1:
+                raise
+            load_batch(1)
+            self.loop = True
+            first = str(e).strip().splitlines()[0][:160]
+            self.notes.append(f"batch > 1 as one call per image: {why} ({first})")
+
     def load(self):
         raise NotImplementedError
 
@@ -177,6 +204,10 @@ class LibMobileNet(Engine):
 
     def version(self):
         return self.lib.version()
+
+    def precision(self):
+        p = self.model.precision()
+        return f"{p} (mobilenet_model_precision)" if p else None
 
     def tier(self):
         isa = self.model.isa()
@@ -216,16 +247,19 @@ class LiteRT(Engine):
     name = "litert"
 
     def load(self):
-        from ai_edge_litert.interpreter import Interpreter
-        self.interp = Interpreter(model_path=self.artifact, num_threads=self.threads)
-        inp = self.interp.get_input_details()[0]
-        self.interp.resize_tensor_input(inp["index"], [self.batch, self.size, self.size, 3])
-        self.interp.allocate_tensors()
-        self.inp = inp["index"]
-        self.out = self.interp.get_output_details()[0]["index"]
+        self.per_image(self.load_batch, "LiteRT cannot resize this file's batch")
         ops = [op["op_name"] for op in self.interp._get_ops_details()]
         if "DELEGATE" not in ops:
             raise RuntimeError("LiteRT did not apply the XNNPACK delegate")
+
+    def load_batch(self, batch):
+        from ai_edge_litert.interpreter import Interpreter
+        self.interp = Interpreter(model_path=self.artifact, num_threads=self.threads)
+        inp = self.interp.get_input_details()[0]
+        self.interp.resize_tensor_input(inp["index"], [batch, self.size, self.size, 3])
+        self.interp.allocate_tensors()
+        self.inp = inp["index"]
+        self.out = self.interp.get_output_details()[0]["index"]
 
     def version(self):
         return dist_version("ai-edge-litert") or ""
@@ -234,6 +268,11 @@ class LiteRT(Engine):
         return "not reported (XNNPACK detects the CPU at start; no switch to cap it)"
 
     def run(self, x):
+        if self.loop:
+            return loop_images(self.run_one, x)
+        return self.run_one(x)
+
+    def run_one(self, x):
         self.interp.set_tensor(self.inp, x)
         self.interp.invoke()
         return self.interp.get_tensor(self.out)
@@ -246,16 +285,23 @@ class OpenVINO(Engine):
         import openvino as ov
         self.ov = ov
         core = ov.Core()
-        model = core.read_model(self.artifact)
-        model.reshape({model.inputs[0]: ov.PartialShape([self.batch, self.size, self.size, 3])})
-        config = {"INFERENCE_NUM_THREADS": self.threads, "PERFORMANCE_HINT": "LATENCY",
-                  "NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"}
-        self.compiled = core.compile_model(model, "CPU", config)
-        self.request = self.compiled.create_infer_request()
+        self.per_image(lambda batch: self.load_batch(core, batch),
+                       "OpenVINO cannot reshape this file's batch")
         try:
             self.capabilities = list(core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"))
         except Exception:  # noqa: BLE001 -- only a label
             self.capabilities = None
+
+    def load_batch(self, core, batch):
+        # an int8 .tflite goes through the TFLite frontend: its quantized
+        # tensors become FakeQuantize nodes, which the CPU plugin runs as int8
+        # kernels (the runtime model's primitiveType says *_int8 / *_u8s8)
+        model = core.read_model(self.artifact)
+        model.reshape({model.inputs[0]: self.ov.PartialShape([batch, self.size, self.size, 3])})
+        config = {"INFERENCE_NUM_THREADS": self.threads, "PERFORMANCE_HINT": "LATENCY",
+                  "NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"}
+        self.compiled = core.compile_model(model, "CPU", config)
+        self.request = self.compiled.create_infer_request()
 
     def version(self):
         return self.ov.get_version().split("-")[0]
@@ -304,6 +350,11 @@ class OpenVINO(Engine):
         return "; ".join(parts) or "not reported"
 
     def run(self, x):
+        if self.loop:
+            return loop_images(self.run_one, x)
+        return self.run_one(x)
+
+    def run_one(self, x):
         self.request.infer({0: x})
         return self.request.get_output_tensor(0).data
 
@@ -341,7 +392,30 @@ class NCNN(Engine):
         return np.stack(rows)
 
 
+def loop_images(run_one, x):
+    import numpy as np
+    return np.concatenate([np.array(run_one(x[i:i + 1])) for i in range(x.shape[0])])
+
+
+def tflite_output_step(path):
+    """The quantization step (scale) of an 8-bit .tflite's logits: the scale
+    of the tensor its final DEQUANTIZE reads, or None (a float file, or no
+    LiteRT to read it with)."""
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+        interp = Interpreter(model_path=path)
+        tensors = {t["index"]: t for t in interp.get_tensor_details()}
+        out = interp.get_output_details()[0]["index"]
+        for op in interp._get_ops_details():
+            if op["op_name"] == "DEQUANTIZE" and out in list(op["outputs"]):
+                return float(tensors[op["inputs"][0]]["quantization"][0]) or None
+    except Exception:  # noqa: BLE001 -- then the report gives |Δ| in logit units
+        pass
+    return None
+
+
 CLASSES = {c.name: c for c in (LibMobileNet, OnnxRuntime, LiteRT, OpenVINO, NCNN)}
+CLASSES[FP32] = LibMobileNet
 
 
 def make(name, model_path, artifact, threads, batch, size):

@@ -82,6 +82,13 @@ class Library:
             lib.mobilenet_best_isa.restype = ctypes.c_int
             lib.mobilenet_isa_name.argtypes = [ctypes.c_int]
             lib.mobilenet_isa_name.restype = ctypes.c_char_p
+        # 0.4.0: the arithmetic a loaded model runs in (int8 .tflite files)
+        self.has_precision = hasattr(lib, "mobilenet_model_precision")
+        if self.has_precision:
+            lib.mobilenet_model_precision.argtypes = [ctypes.c_void_p]
+            lib.mobilenet_model_precision.restype = ctypes.c_int
+            lib.mobilenet_precision_name.argtypes = [ctypes.c_int]
+            lib.mobilenet_precision_name.restype = ctypes.c_char_p
         self.has_options_sized = hasattr(lib, "mobilenet_options_init_sized")
         if self.has_options_sized:
             lib.mobilenet_options_init_sized.argtypes = [ctypes.POINTER(Options), ctypes.c_size_t]
@@ -153,6 +160,13 @@ class Model:
         if not self.library.has_isa:
             return None
         return self.library.isa_name(self.library.lib.mobilenet_model_isa(self.handle))
+
+    def precision(self):
+        """"float32", "int8" or "uint8"; None for a library before 0.4.0."""
+        if not self.library.has_precision:
+            return None
+        lib = self.library.lib
+        return lib.mobilenet_precision_name(lib.mobilenet_model_precision(self.handle)).decode()
 
     def info(self):
         info = Info()

@@ -5,6 +5,8 @@
 #   bench/run.sh --configs       16 (alpha, resolution) configurations       -> bench/configs.md
 #   bench/run.sh --max-isa avx2  the same with kernels capped at AVX2 (libmobilenet, OpenVINO)
 #                                -> bench/results-avx2.md
+#   bench/run.sh --int8 [FILE]   libmobilenet, LiteRT and OpenVINO on one int8 .tflite, plus our
+#                                float32 row -> bench/results-int8.md
 #   bench/run.sh --train         training steps/s: libmobilenet, TensorFlow, PyTorch (bench/train.py)
 #                                -> bench/results-train.md
 #   bench/run.sh --help          every option (--rounds, --runs, --engines, --threads, ...)

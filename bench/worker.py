@@ -7,7 +7,7 @@ process and an idle engine only waits on its stdin. Protocol, one line each
 way (the worker's stdout is reserved for replies; anything the libraries
 print goes to stderr):
 
-  -> ready {"engine", "version", "tier", "notes"}   after the model is loaded
+  -> ready {"engine", "version", "tier", "precision", "notes"}   after the model is loaded
   <- check IN.npy OUT.npy    run IN (float32 [batch, H, W, 3]), save logits
   -> ok
   <- time WARMUP RUNS        WARMUP untimed runs, then RUNS timed ones
@@ -55,7 +55,8 @@ def main(argv=None):
         engine.run(x)
         return
     reply.write("ready " + json.dumps({"engine": engine.name, "version": engine.version(),
-                                       "tier": engine.tier(), "notes": engine.notes}) + "\n")
+                                       "tier": engine.tier(), "precision": engine.precision(),
+                                       "notes": engine.notes}) + "\n")
     clock = time.perf_counter
     for line in sys.stdin:
         cmd = line.split()
