@@ -447,40 +447,25 @@ elif ! command -v valgrind >/dev/null; then
 else
     vg=(valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --quiet)
     echo "  ${vg[*]}"
-    if [ -x "$api" ]; then
-        echo "  valgrind: test_api (MOBILENET_TEST_QUICK=1), this takes a few minutes"
-        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$api" "$model" >"$build/vg_api.out" 2>&1
+    # vg_test NAME EXE ARGS...: EXE under valgrind in quick mode; its last "N passed, N failed" line must say 0 failed.
+    vg_test() {
+        local name=$1 exe=$2 out="$build/vg_$1.out" rc summary
+        shift 2
+        [ -x "$exe" ] || return 0
+        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$exe" "$@" >"$out" 2>&1
         rc=$?
-        summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$build/vg_api.out" | tail -n 1)
+        summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1)
         if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
-            pass "valgrind test_api: $summary, no errors, no definite leaks"
+            pass "valgrind $name: $summary, no errors, no definite leaks"
         else
-            fail "valgrind test_api (exit $rc; 99 = valgrind errors): $summary"
-            grep -v '^   ' "$build/vg_api.out" | tail -n 80 | sed 's/^/        /'
+            fail "valgrind $name (exit $rc; 99 = valgrind errors): $summary"
+            grep -v '^   ' "$out" | tail -n 80 | sed 's/^/        /'
         fi
-    fi
-    if [ -x "$tflite" ]; then
-        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$tflite" "$model" "$root/tests/fixtures/tflite" >"$build/vg_tflite.out" 2>&1
-        rc=$?
-        summary=$(tail -n 1 "$build/vg_tflite.out")
-        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
-            pass "valgrind test_tflite: $summary, no errors, no definite leaks"
-        else
-            fail "valgrind test_tflite (exit $rc; 99 = valgrind errors): $summary"
-            grep -v '^   ' "$build/vg_tflite.out" | tail -n 80 | sed 's/^/        /'
-        fi
-    fi
-    if [ -x "$quantize" ]; then
-        MOBILENET_TEST_QUICK=1 "${vg[@]}" "$quantize" "$model" "$root/tests/fixtures/tflite" >"$build/vg_quantize.out" 2>&1
-        rc=$?
-        summary=$(tail -n 1 "$build/vg_quantize.out")
-        if [ $rc -eq 0 ] && echo "$summary" | grep -Eq ' 0 failed$'; then
-            pass "valgrind test_quantize: $summary, no errors, no definite leaks"
-        else
-            fail "valgrind test_quantize (exit $rc; 99 = valgrind errors): $summary"
-            grep -v '^   ' "$build/vg_quantize.out" | tail -n 80 | sed 's/^/        /'
-        fi
-    fi
+    }
+    echo "  valgrind: test_api (MOBILENET_TEST_QUICK=1), this takes a few minutes"
+    vg_test test_api "$api" "$model"
+    vg_test test_tflite "$tflite" "$model" "$root/tests/fixtures/tflite"
+    vg_test test_quantize "$quantize" "$model" "$root/tests/fixtures/tflite"
     if [ -x "$classify" ] && [ -f "$images/cat.jpg" ]; then
         run_logged "valgrind classify cat.jpg" "$build/vg_cat.out" "${vg[@]}" "$classify" "$images/cat.jpg" "$model"
         "${vg[@]}" "$classify" "$build/no-such-image.jpg" "$model" >"$build/vg_err.out" 2>&1

@@ -11,51 +11,16 @@
  * Usage: test_quantize MODEL.safetensors FIXTURE_DIR (tests/fixtures/tflite)
  */
 #define _POSIX_C_SOURCE 200809L
-#include <mobilenet.h>
+#include "test_support.h"
 
 #include <dirent.h>
 #include <math.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-static int failures, passes;
-
-#define CHECK(cond) check((cond), #cond, __LINE__)
-static void check(int ok, const char *what, int line) {
-    if (ok) {
-        passes++;
-    } else {
-        failures++;
-        printf("FAIL line %d: %s (%s)\n", line, what, mobilenet_last_error());
-    }
-}
 
 static int exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-static unsigned char *read_file(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    unsigned char *data;
-    long n;
-    if (f == NULL) return NULL;
-    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return NULL;
-    }
-    data = (unsigned char *)malloc((size_t)n + 1);
-    if (data != NULL && fread(data, 1, (size_t)n, f) != (size_t)n) {
-        free(data);
-        data = NULL;
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return data;
 }
 
 /* Entries of dir whose name starts with prefix. */
@@ -78,11 +43,8 @@ static uint32_t lcg(uint32_t *state) {
 
 /* A status and a message naming the function, nothing at out. */
 static void expect_refused(mobilenet_status status, mobilenet_status expected, const char *out, int line) {
-    check(status == expected, "status is the expected one", line);
-    check(strstr(mobilenet_last_error(), "mobilenet_quantize") != NULL, "message names the function", line);
-    check(!exists(out), "nothing written at the output path", line);
-    if (status != expected) printf("  line %d: status %d (%s), expected %d\n", line, (int)status,
-                                   mobilenet_status_string(status), (int)expected);
+    t_status(status, expected, "mobilenet_quantize", __FILE__, line, "mobilenet_quantize");
+    t_check(!exists(out), __FILE__, line, "nothing written at %s", out);
 }
 
 int main(int argc, char **argv) {
@@ -196,7 +158,7 @@ int main(int argc, char **argv) {
     CHECK(mobilenet_quantize(small, images, count, side, side, &o, out2) == MOBILENET_OK);
     {
         size_t a_size = 0, b_size = 0;
-        unsigned char *a = read_file(out, &a_size), *b = read_file(out2, &b_size);
+        unsigned char *a = t_read_file(out, &a_size), *b = t_read_file(out2, &b_size);
         CHECK(a != NULL && b != NULL && a_size == b_size && a_size > 1000 && memcmp(a, b, a_size) == 0);
         CHECK(a != NULL && a_size > 8 && memcmp(a + 4, "TFL3", 4) == 0);
         free(a);
@@ -270,6 +232,5 @@ int main(int argc, char **argv) {
     unlink(junk);
     rmdir(dir);
     free(images);
-    printf("%d passed, %d failed\n", passes, failures);
-    return failures != 0;
+    return test_summary();
 }

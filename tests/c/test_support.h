@@ -1,6 +1,7 @@
 /*
  * test_support.h -- the small check framework of the hostile-input C tests
- * (test_files.c, test_sparse.c, test_tsd_keys.c, test_fork.c, test_memory.c).
+ * (test_files.c, test_sparse.c, test_tsd_keys.c, test_fork.c, test_memory.c,
+ * test_quantize.c).
  * Each failed check prints "file:line: FAILED ..."; a test ends with
  * test_summary(), whose one line "N passed, N failed" tests/c/run.sh reads.
  */
@@ -63,6 +64,26 @@ static inline int t_status(mobilenet_status status, mobilenet_status want, const
                    text ? text : "(any)");
 }
 #define CHECK_STATUS(call, want, text) t_status((call), (want), (text), __FILE__, __LINE__, #call)
+
+/* A whole file in a malloc'ed buffer (NULL if it cannot be read); *size gets its length. */
+static inline unsigned char *t_read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    unsigned char *data;
+    long n;
+    if (f == NULL) return NULL;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return NULL;
+    }
+    data = (unsigned char *)malloc((size_t)n + 1);
+    if (data != NULL && fread(data, 1, (size_t)n, f) != (size_t)n) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
 
 /* Runs body(arg) in a forked child with an alarm of `seconds`; returns the
  * child's wait status (a hang is SIGALRM, a Swift trap SIGILL or SIGTRAP). */

@@ -14,10 +14,8 @@ func defaultQuantizeOptions() -> mobilenet_quantize_options {
 
 func quantizeOptions(_ options: UnsafePointer<mobilenet_quantize_options>?) throws -> QuantizeOptions {
     guard let options else { return QuantizeOptions() }
-    let size = UnsafeRawPointer(options).load(as: Int.self)
-    try StructSize.check(size, first: firstQuantizeOptionsSize, current: MemoryLayout<mobilenet_quantize_options>.size,
-                         name: "mobilenet_quantize_options")
-    let c = StructSize.read(options, size: size, over: defaultQuantizeOptions())
+    let c = try StructSize.readSized(options, first: firstQuantizeOptionsSize, name: "mobilenet_quantize_options",
+                                     defaults: defaultQuantizeOptions())
     guard let method = CalibrationMethod(c.method) else {
         throw invalidArgument("options->method \(Int32(bitPattern: c.method.rawValue)) is not a mobilenet_calibration")
     }
@@ -33,21 +31,15 @@ func quantizeOptions(_ options: UnsafePointer<mobilenet_quantize_options>?) thro
 @_cdecl("mobilenet_quantize_options_init")
 public func mobilenet_quantize_options_init(_ options: UnsafeMutablePointer<mobilenet_quantize_options>?) {
     guard let options else { return }
-    var defaults = defaultQuantizeOptions()
-    defaults.struct_size = firstQuantizeOptionsSize
-    StructSize.write(defaults, to: options, size: firstQuantizeOptionsSize)
+    StructSize.fill(options, with: defaultQuantizeOptions(), size: firstQuantizeOptionsSize)
 }
 
 @_cdecl("mobilenet_quantize_options_init_sized")
 public func mobilenet_quantize_options_init_sized(_ options: UnsafeMutablePointer<mobilenet_quantize_options>?,
                                                   _ size: Int) -> mobilenet_status {
     guarded("mobilenet_quantize_options_init_sized") {
-        guard let options else { throw invalidArgument("options is NULL") }
-        try StructSize.check(size < 0 ? Int.max : size, first: firstQuantizeOptionsSize,
-                             current: MemoryLayout<mobilenet_quantize_options>.size, name: "mobilenet_quantize_options")
-        var defaults = defaultQuantizeOptions()
-        defaults.struct_size = size
-        StructSize.write(defaults, to: options, size: size)
+        try StructSize.initSized(options, size: size, first: firstQuantizeOptionsSize,
+                                 name: "mobilenet_quantize_options", defaults: defaultQuantizeOptions())
     }
 }
 

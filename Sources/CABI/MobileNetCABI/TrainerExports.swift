@@ -77,10 +77,8 @@ let firstTrainOptionsSize = MemoryLayout<mobilenet_train_options>.size
 /// Core options from a caller's (possibly NULL) struct; nil for NULL.
 func trainingOptions(_ options: UnsafePointer<mobilenet_train_options>?) throws -> TrainingOptions? {
     guard let options else { return nil }
-    let size = UnsafeRawPointer(options).load(as: Int.self)
-    try StructSize.check(size, first: firstTrainOptionsSize, current: MemoryLayout<mobilenet_train_options>.size,
-                         name: "mobilenet_train_options")
-    let c = StructSize.read(options, size: size, over: defaultTrainOptions())
+    let c = try StructSize.readSized(options, first: firstTrainOptionsSize, name: "mobilenet_train_options",
+                                     defaults: defaultTrainOptions())
     var o = TrainingOptions()
     o.numThreads = Int(c.num_threads)
     guard let optimizer = TrainingOptions.Optimizer(c.optimizer) else {
@@ -126,21 +124,15 @@ func pathBytes(_ path: UnsafePointer<CChar>?) throws -> [CChar] {
 @_cdecl("mobilenet_train_options_init")
 public func mobilenet_train_options_init(_ options: UnsafeMutablePointer<mobilenet_train_options>?) {
     guard let options else { return }
-    var defaults = defaultTrainOptions()
-    defaults.struct_size = firstTrainOptionsSize
-    StructSize.write(defaults, to: options, size: firstTrainOptionsSize)
+    StructSize.fill(options, with: defaultTrainOptions(), size: firstTrainOptionsSize)
 }
 
 @_cdecl("mobilenet_train_options_init_sized")
 public func mobilenet_train_options_init_sized(_ options: UnsafeMutablePointer<mobilenet_train_options>?,
                                                _ size: Int) -> mobilenet_status {
     guarded("mobilenet_train_options_init_sized") {
-        guard let options else { throw invalidArgument("options is NULL") }
-        try StructSize.check(size < 0 ? Int.max : size, first: firstTrainOptionsSize,
-                             current: MemoryLayout<mobilenet_train_options>.size, name: "mobilenet_train_options")
-        var defaults = defaultTrainOptions()
-        defaults.struct_size = size
-        StructSize.write(defaults, to: options, size: size)
+        try StructSize.initSized(options, size: size, first: firstTrainOptionsSize,
+                                 name: "mobilenet_train_options", defaults: defaultTrainOptions())
     }
 }
 
