@@ -689,16 +689,16 @@ MOBILENET_API void mobilenet_trainer_free(mobilenet_trainer *trainer);
  * (docs/quantization.md). The ReLU6 outputs get [0, t]; the input and the
  * logits always keep their observed extremes. */
 typedef enum mobilenet_calibration {
-    MOBILENET_CALIBRATION_MINMAX = 0,     /* t = the largest value seen (TensorFlow's converter) */
+    MOBILENET_CALIBRATION_MINMAX = 0,     /* t = the largest value seen (default; docs/quantization.md) */
     MOBILENET_CALIBRATION_PERCENTILE = 1, /* t = the given percentile of the non-zero values */
-    MOBILENET_CALIBRATION_MSE = 2         /* t minimizing clipping + rounding squared error (default) */
+    MOBILENET_CALIBRATION_MSE = 2         /* t minimizing clipping + rounding squared error */
 } mobilenet_calibration;
 
 /* First released size (0.5.0): the whole struct (40 bytes on LP64). */
 typedef struct mobilenet_quantize_options {
     size_t struct_size;            /* sizeof(mobilenet_quantize_options); set by the init function */
     int num_threads;               /* calibration threads: 0 = one per CPU (as mobilenet_options), else 1..256 */
-    mobilenet_calibration method;  /* MSE (default) */
+    mobilenet_calibration method;  /* MINMAX (default) */
     double percentile;             /* for PERCENTILE: 50..100; default 99.99 */
     /* 1 (default): subtract from each bias the mean shift that rounding the
      * weights causes (E[x] from calibration); 0: plain rounding. */

@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
     CHECK(o.struct_size == (size_t)0xABABABABABABABABull);
     CHECK(mobilenet_quantize_options_init_sized(&o, sizeof o + 8) == MOBILENET_ERROR_INVALID_ARGUMENT);
     mobilenet_quantize_options_init(&o);
-    CHECK(o.struct_size == sizeof o && o.num_threads == 0 && o.method == MOBILENET_CALIBRATION_MSE);
+    CHECK(o.struct_size == sizeof o && o.num_threads == 0 && o.method == MOBILENET_CALIBRATION_MINMAX);
     CHECK(o.percentile == 99.99 && o.bias_correction == 1 && o.logits_headroom == 1.5);
     mobilenet_quantize_options_init(NULL); /* ignored */
 
@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
         q = NULL;
         CHECK(mobilenet_model_load(out2, NULL, &q) == MOBILENET_OK);
         mobilenet_model_free(q);
-        o.method = MOBILENET_CALIBRATION_MINMAX;
+        o.method = MOBILENET_CALIBRATION_MSE;
         o.bias_correction = 0;
         o.logits_headroom = 1.0;
         CHECK(mobilenet_quantize(small, images, 1, side, side, &o, out2) == MOBILENET_OK);

@@ -21,7 +21,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "Where to write the int8 .tflite file.")
     var output: String
 
-    @Option(help: "How activation ranges are chosen: minmax, percentile or mse.")
+    @Option(help: "How activation ranges are chosen: minmax (default), percentile or mse.")
     var method: String = QuantizeOptions().method.name
 
     @Option(parsing: .unconditional, help: "For --method percentile: the percentile of non-zero values kept (50...100).")

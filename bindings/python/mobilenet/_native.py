@@ -245,6 +245,7 @@ CALIBRATION_METHODS = {"minmax": 0, "percentile": 1, "mse": 2}
 
 # Since 0.5.0: post-training quantization; bound when present.
 OPTIONAL_PROTOTYPES.update({
+    "mobilenet_quantize_options_init": (None, [ctypes.POINTER(QuantizeOptions)]),
     "mobilenet_quantize_options_init_sized": (_c_int, [ctypes.POINTER(QuantizeOptions), _c_size_t]),
     "mobilenet_quantize": (
         _c_int, [_c_char_p, _float_p, _c_int, _c_int, _c_int, ctypes.POINTER(QuantizeOptions), _c_char_p]),

@@ -32,7 +32,7 @@ public struct QuantizeOptions: Sendable {
 
     public static let defaultPercentile = 99.99
 
-    public init(method: CalibrationMethod = .mse, percentile: Double = QuantizeOptions.defaultPercentile,
+    public init(method: CalibrationMethod = .minMax, percentile: Double = QuantizeOptions.defaultPercentile,
                 numThreads: Int = 0, biasCorrection: Bool = true,
                 logitsHeadroom: Double = QuantizeOptions.defaultLogitsHeadroom) {
         self.biasCorrection = biasCorrection
