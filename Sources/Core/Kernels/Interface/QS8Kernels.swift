@@ -27,11 +27,22 @@ public protocol QS8Kernels: Sendable {
     func qgemmPanelCount(n: Int) -> Int
     /// Packs a k x n row-major matrix of offset weights (w - wZeroPoint, each
     /// in -255...255) into `packed` (qgemmPackedCount Int16s; fully written).
-    func qgemmPack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, into packed: UnsafeMutablePointer<Int16>)
+    /// `inputOffset`, when known, is a constant c with 0 <= v + c <= 255 for
+    /// every A value v this matrix will meet (the input's zero point minus
+    /// its type's lowest q): a tier with byte kernels (vpdpbusd, u8 x s8)
+    /// multiplies v + c instead and folds -c x (column sum) into the packed
+    /// matrix; the others ignore it. Callers must then keep that promise.
+    func qgemmPack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
+                   into packed: UnsafeMutablePointer<Int16>)
+    /// Bytes of the per-call scratch `qgemm` needs for depth k (0: none).
+    func qgemmScratchBytes(k: Int) -> Int
     /// Rows [0, m) of C in the column panels `panels` (nil: all). A is m rows
     /// of k offset activations, `lda` Int16s apart; C gets offset outputs.
+    /// `scratch` holds qgemmScratchBytes(k) bytes owned by this call (nil
+    /// when that is 0).
     func qgemm(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
-               requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?)
+               requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+               scratch: UnsafeMutableRawPointer?)
 
     // MARK: 3x3 windows, 'SAME' padding given as padTop / padLeft.
 

@@ -15,11 +15,12 @@ enum QuantizedNetworkCompiler {
                 return try QuantizedDepthwise3x3Layer(layer, kernels: kernels)
             case .pointwise1x1:
                 return try QuantizedPointwise1x1Layer(layer, kernels: kernels, rows: layer.spec.inputChannels,
-                                                      paddedRows: roundUpTo8(layer.spec.inputChannels))
+                                                      paddedRows: roundUpTo8(layer.spec.inputChannels),
+                                                      input: layer.input, element: network.element)
             case .averagePool:
                 return QuantizedAveragePoolLayer(layer, kernels: kernels)
             case .fullyConnected:
-                return try QuantizedLogitsLayer(layer, kernels: kernels)
+                return try QuantizedLogitsLayer(layer, element: network.element, kernels: kernels)
             }
         }
     }

@@ -14,19 +14,25 @@ final class QS8GEMMTests: XCTestCase {
 
     /// Runs `shape` with random values from `range`; checks every element of C,
     /// including that nothing outside the requested rows, panels and columns changed.
-    func check(_ shape: Shape, values range: ClosedRange<Int>, mode: ScaleMode, seed: UInt64,
+    /// A's values come from `activations` (default `range`); `inputOffset` is passed to the packing
+    /// (the byte kernels run when A + offset is 0...255 and the weights are signed bytes).
+    func check(_ shape: Shape, values range: ClosedRange<Int>, activations: ClosedRange<Int>? = nil,
+               inputOffset: Int32? = nil, mode: ScaleMode, seed: UInt64,
                _ kernels: any QS8Kernels, file: StaticString = #filePath, line: UInt = #line) {
         let (m, k, n, lda, ldc) = (shape.m, shape.k, shape.n, shape.lda, shape.ldc)
         var random = QRandom(state: seed)
-        let a = random.int16s(max(m, 1) * lda, range)
+        let a = random.int16s(max(m, 1) * lda, activations ?? range)
         let w = random.int16s(k * n, range)
         let params = QuantParameters(n: n, k: k, mode: mode, random: &random)
-        let packed = qpack(w, k: k, n: n, kernels)
+        let packed = qpack(w, k: k, n: n, inputOffset: inputOffset, kernels)
         var c = [Int16](repeating: Self.sentinel, count: max(m, 1) * ldc)
+        var scratch = [UInt8](repeating: 0xA5, count: max(kernels.qgemmScratchBytes(k: k), 1))
         params.withRequantization { r in
             c.withUnsafeMutableBufferPointer { out in
-                kernels.qgemm(m: m, k: k, n: n, a: a, lda: lda, packedB: packed, requantization: r,
-                              c: out.baseAddress!, ldc: ldc, panels: shape.panels)
+                scratch.withUnsafeMutableBytes { scratch in
+                    kernels.qgemm(m: m, k: k, n: n, a: a, lda: lda, packedB: packed, requantization: r,
+                                  c: out.baseAddress!, ldc: ldc, panels: shape.panels, scratch: scratch.baseAddress)
+                }
             }
         }
         let panels = shape.panels ?? 0..<kernels.qgemmPanelCount(n: n)
@@ -71,6 +77,35 @@ final class QS8GEMMTests: XCTestCase {
         }
     }
 
+    /// Activations as a layer stores them (q - zeroPoint for an int8 or uint8
+    /// q) with the offset that makes them bytes, and signed-byte weights: the
+    /// AVX-512 tier's vpdpbusd layout; weights of 128 or more and widths not a
+    /// multiple of 16 fall back to its pair layout. Every tier, every case.
+    func testByteInputsWithTheirOffset() {
+        let shapes: [(Int, Int, Int)] = [(1, 8, 16), (1, 1024, 1008), (2, 40, 32), (5, 64, 48), (6, 8, 64),
+                                         (7, 128, 128), (13, 1024, 16), (49, 512, 80), (112, 40, 32)]
+        for kernels in testedQS8Kernels {
+            for (index, (m, k, n)) in shapes.enumerated() {
+                for (zeroPoint, lowest) in [(-128, -128), (-1, -128), (127, -128), (0, 0), (131, 0), (255, 0)] {
+                    let offset = zeroPoint - lowest
+                    let activations = -offset...(255 - offset)
+                    let seed = UInt64(index * 100 + offset)
+                    check(Shape(m: m, k: k, n: n, lda: k + 8 * (index % 2), ldc: n + 3, panels: nil), values: -128...127,
+                          activations: activations, inputOffset: Int32(offset), mode: .typical, seed: seed, kernels)
+                    check(Shape(m: m, k: k, n: n, lda: k, ldc: n, panels: nil), values: -127...128,
+                          activations: activations, inputOffset: Int32(offset), mode: .logUniform, seed: seed + 1, kernels)
+                }
+            }
+            // The extremes: A + offset at 0 and 255, weights at -128 and 127.
+            for (a, w) in [(-128...(-128), -128...(-128)), (127...127, 127...127), (-128...(-128), 127...127)] {
+                for (m, k, n) in [(7, 1024, 64), (1, 8, 16)] {
+                    check(Shape(m: m, k: k, n: n, lda: k, ldc: n, panels: nil), values: w, activations: a,
+                          inputOffset: 128, mode: .typical, seed: 3, kernels)
+                }
+            }
+        }
+    }
+
     func testPanelSubsetsWriteOnlyTheirColumns() {
         for kernels in testedQS8Kernels {
             for (m, k, n) in [(9, 64, 56), (1, 32, 1008), (20, 16, 200), (6, 8, 24)] {
@@ -78,6 +113,9 @@ final class QS8GEMMTests: XCTestCase {
                 for panels in [0..<1, (count - 1)..<count, (count / 2)..<count, 1..<max(1, count - 1), 0..<0] {
                     check(Shape(m: m, k: k, n: n, lda: k + 1, ldc: n + 3, panels: panels), values: -255...255,
                           mode: .typical, seed: UInt64(m + k + n + panels.lowerBound), kernels)
+                    check(Shape(m: m, k: k, n: n, lda: k + 1, ldc: n + 3, panels: panels), values: -128...127,
+                          activations: -5...250, inputOffset: 5, mode: .typical,
+                          seed: UInt64(m + k + n + panels.lowerBound), kernels)
                 }
             }
         }

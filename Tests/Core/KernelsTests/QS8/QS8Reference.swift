@@ -104,9 +104,11 @@ struct QuantParameters {
 }
 
 /// Row-major weights (k x n) packed for `kernels`' GEMM.
-func qpack(_ w: [Int16], k: Int, n: Int, _ kernels: any QS8Kernels) -> [Int16] {
+func qpack(_ w: [Int16], k: Int, n: Int, inputOffset: Int32? = nil, _ kernels: any QS8Kernels) -> [Int16] {
     var packed = [Int16](repeating: 0x5555, count: kernels.qgemmPackedCount(k: k, n: n))
-    packed.withUnsafeMutableBufferPointer { kernels.qgemmPack(w, k: k, n: n, into: $0.baseAddress!) }
+    packed.withUnsafeMutableBufferPointer {
+        kernels.qgemmPack(w, k: k, n: n, inputOffset: inputOffset, into: $0.baseAddress!)
+    }
     return packed
 }
 

@@ -12,7 +12,7 @@
 import _Builtin_intrinsics.intel
 import MobileNetKernelInterface
 
-public enum QGEMMAVX2 {
+public enum QGEMMAVX2: PairLayoutQGEMM {
     public static var rowBlock: Int { Tile.rows }
     /// 4 x 16 (8 accumulators) beat 6 x 16 (12) on all five MobileNet shapes
     /// on Zen 3: median GOP/s of 15 interleaved rounds 47 vs 42 (M=12544,

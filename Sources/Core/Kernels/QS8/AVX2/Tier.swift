@@ -6,4 +6,5 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.avx2
     typealias QGEMM = QGEMMAVX2
+    typealias DepthwiseLanes = QLanes8
 }

@@ -1,9 +1,12 @@
-// This module's tier: -target-cpu cascadelake (AVX-512 F/BW/DQ/VL/VNNI).
-// For now the AVX2 tier's kernels compiled for this CPU (the same
-// intrinsics are valid here); a VNNI GEMM needs an AVX-512 host to test.
+// This module's tier: -target-cpu cascadelake (AVX-512 F/BW/DQ/VL/VNNI):
+// the zmm vpdpwssd GEMM, the 16-channel depthwise group and the zmm output
+// stage of this folder; the AVX2 tier's 8-column tile for half panels; the
+// depthwise loops, im2col and channel sums are QS8/Generic's code compiled
+// for this CPU.
 import MobileNetKernelInterface
 
 enum ThisTier {
     static let tier = ISATier.avx512
-    typealias QGEMM = QGEMMAVX2
+    typealias QGEMM = QGEMMAVX512
+    typealias DepthwiseLanes = QLanes16
 }

@@ -30,3 +30,38 @@ public enum QGEMMPanels {
         }
     }
 }
+
+/// A tier's 8-bit GEMM as QS8TierKernels calls it.
+protocol TierQGEMM {
+    static var rowBlock: Int { get }
+    static func packedCount(k: Int, n: Int) -> Int
+    static func pack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
+                     into packed: UnsafeMutablePointer<Int16>)
+    static func scratchBytes(k: Int) -> Int
+    static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
+                    requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+                    scratch: UnsafeMutableRawPointer?)
+}
+
+/// The GEMMs on the pair layout alone (generic and AVX2 tiers): no input
+/// offset, no scratch.
+protocol PairLayoutQGEMM: TierQGEMM {
+    static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
+                    requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?)
+}
+
+extension PairLayoutQGEMM {
+    static func packedCount(k: Int, n: Int) -> Int { QGEMMPanels.packedCount(k: k, n: n) }
+    static func pack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
+                     into packed: UnsafeMutablePointer<Int16>) {
+        QGEMMPanels.pack(weights, k: k, n: n, into: packed)
+    }
+    static func scratchBytes(k: Int) -> Int { 0 }
+    @inline(__always)
+    static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
+                    requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+                    scratch: UnsafeMutableRawPointer?) {
+        run(m: m, k: k, n: n, a: a, lda: lda, packedB: packedB, requantization: requantization, c: c, ldc: ldc,
+            panels: panels)
+    }
+}

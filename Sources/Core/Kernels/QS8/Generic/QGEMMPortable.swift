@@ -6,7 +6,7 @@
 // own products. Exact integers, so the blocking never changes the bits.
 import MobileNetKernelInterface
 
-public enum QGEMMPortable {
+public enum QGEMMPortable: PairLayoutQGEMM {
     public static let rowBlock = 4
 
     public static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int,

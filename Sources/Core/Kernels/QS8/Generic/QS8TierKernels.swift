@@ -11,18 +11,22 @@ public struct QS8TierKernels: QS8Kernels {
 
     public var qgemmRowBlock: Int { ThisTier.QGEMM.rowBlock }
 
-    public func qgemmPackedCount(k: Int, n: Int) -> Int { QGEMMPanels.packedCount(k: k, n: n) }
+    public func qgemmPackedCount(k: Int, n: Int) -> Int { ThisTier.QGEMM.packedCount(k: k, n: n) }
 
     public func qgemmPanelCount(n: Int) -> Int { QGEMMPanels.panelCount(n: n) }
 
-    public func qgemmPack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, into packed: UnsafeMutablePointer<Int16>) {
-        QGEMMPanels.pack(weights, k: k, n: n, into: packed)
+    public func qgemmPack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
+                          into packed: UnsafeMutablePointer<Int16>) {
+        ThisTier.QGEMM.pack(weights, k: k, n: n, inputOffset: inputOffset, into: packed)
     }
 
+    public func qgemmScratchBytes(k: Int) -> Int { ThisTier.QGEMM.scratchBytes(k: k) }
+
     public func qgemm(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
-                      requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?) {
+                      requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+                      scratch: UnsafeMutableRawPointer?) {
         ThisTier.QGEMM.run(m: m, k: k, n: n, a: a, lda: lda, packedB: packedB, requantization: requantization,
-                           c: c, ldc: ldc, panels: panels)
+                           c: c, ldc: ldc, panels: panels, scratch: scratch)
     }
 
     public func qdepthwise3x3(stride: Int, channels: Int, input: UnsafePointer<Int16>, inputLayout: ActivationLayout,

@@ -4,4 +4,5 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.generic
     typealias QGEMM = QGEMMPortable
+    typealias DepthwiseLanes = QLanes8
 }

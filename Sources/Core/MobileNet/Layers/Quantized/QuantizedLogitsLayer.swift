@@ -10,18 +10,19 @@ final class QuantizedLogitsLayer: Operator {
     let input: QuantizedNetwork.Affine
     let output: QuantizedNetwork.Affine
 
-    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels) throws {
+    init(_ layer: QuantizedNetwork.Layer, element: QuantizedNetwork.Element, kernels: any QS8Kernels) throws {
         spec = layer.spec
         input = layer.input
         output = layer.output
         gemm = try QuantizedPointwise1x1Layer(layer, kernels: kernels, rows: spec.inputChannels,
-                                              paddedRows: roundUpTo8(spec.inputChannels))
+                                              paddedRows: roundUpTo8(spec.inputChannels), input: layer.input,
+                                              element: element)
     }
 
     var outputPixelStride: Int { gemm.outputChannels }
 
-    /// Per slot: the input row as offset values.
-    func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 }
+    /// Per slot: the input row as offset values, then the GEMM's scratch.
+    func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 + gemm.scratchFloats(step) }
 
     /// The integer logits go to the upper half of the output's n floats (as
     /// 2n Int16s, index n..<2n), every part writing its own panels; then one
@@ -48,7 +49,8 @@ final class QuantizedLogitsLayer: Operator {
             // Exact: the pool wrote scale x v rounded to float (|v| <= 255).
             scratch[c] = c < spec.inputChannels ? Int16((Double(input[c]) / Double(self.input.scale)).rounded()) : 0
         }
-        gemm.run(m: 1, a: scratch, lda: k, c: integers, ldc: gemm.outputChannels, panels: panels)
+        gemm.run(m: 1, a: scratch, lda: k, c: integers, ldc: gemm.outputChannels, panels: panels,
+                 scratch: UnsafeMutableRawPointer(scratch + 2 * ((k + 1) / 2)))
     }
 }
 

@@ -11,30 +11,39 @@ final class QuantizedPointwise1x1Layer: Operator {
     let weights: AlignedArray<Int16>
     let stage: QuantizedOutputStage
 
-    /// `layer.weights` is k x n ([input][output]) with k = `rows`.
-    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels, rows: Int, paddedRows: Int) throws {
+    /// `weights` (default `layer.weights`) is k x n ([input][output]) with k = `rows`.
+    /// `input` is the affine of the stored input values, `element` their type.
+    init(_ layer: QuantizedNetwork.Layer, kernels: any QS8Kernels, rows: Int, paddedRows: Int,
+         input: QuantizedNetwork.Affine, element: QuantizedNetwork.Element, weights values: [Int16]? = nil) throws {
         spec = layer.spec
         self.kernels = kernels
         inputChannels = paddedRows
         outputChannels = roundUpTo8(spec.outputChannels)
-        weights = try QuantizedPointwise1x1Layer.pack(layer.weights, rows: rows, columns: spec.outputChannels,
+        weights = try QuantizedPointwise1x1Layer.pack(values ?? layer.weights, rows: rows, columns: spec.outputChannels,
                                                       paddedRows: paddedRows, paddedColumns: outputChannels,
+                                                      inputOffset: input.zeroPoint - element.range.lowerBound,
                                                       kernels: kernels)
         stage = try QuantizedOutputStage(layer, paddedChannels: outputChannels)
     }
 
     static func pack(_ values: [Int16], rows: Int, columns: Int, paddedRows: Int, paddedColumns: Int,
-                     kernels: any QS8Kernels) throws -> AlignedArray<Int16> {
+                     inputOffset: Int32, kernels: any QS8Kernels) throws -> AlignedArray<Int16> {
         let dense = try AlignedArray<Int16>(count: paddedRows * paddedColumns)
         for r in 0..<rows {
             for c in 0..<columns { dense.pointer[r * paddedColumns + c] = values[r * columns + c] }
         }
         let packed = try AlignedArray<Int16>(count: kernels.qgemmPackedCount(k: paddedRows, n: paddedColumns))
-        kernels.qgemmPack(dense.pointer, k: paddedRows, n: paddedColumns, into: packed.pointer)
+        kernels.qgemmPack(dense.pointer, k: paddedRows, n: paddedColumns, inputOffset: inputOffset,
+                          into: packed.pointer)
         return packed
     }
 
     var outputPixelStride: Int { quantizedPixelStride(channels: outputChannels) }
+
+    /// Per slot: the GEMM's own scratch (A's rows as bytes on AVX-512).
+    var gemmScratchBytes: Int { kernels.qgemmScratchBytes(k: inputChannels) }
+
+    func scratchFloats(_ step: Step) -> Int { (gemmScratchBytes + 3) / 4 }
 
     func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                  scratch: Scratch, pool: ThreadPool) {
@@ -46,15 +55,17 @@ final class QuantizedPointwise1x1Layer: Operator {
         pool.parallel(QuantizedGEMMJob(layer: self, m: pixels, a: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
                                        lda: step.input.pixelStride,
                                        c: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self),
-                                       ldc: step.output.pixelStride, byPanels: byPanels,
+                                       ldc: step.output.pixelStride, byPanels: byPanels, scratch: scratch,
                                        parts: parts(units, pool: pool)))
     }
 
+    /// `scratch`: gemmScratchBytes bytes of the calling part's own.
     @inline(__always)
     func run(m: Int, a: UnsafePointer<Int16>, lda: Int, c: UnsafeMutablePointer<Int16>, ldc: Int,
-             panels: Range<Int>?) {
+             panels: Range<Int>?, scratch: UnsafeMutableRawPointer?) {
         kernels.qgemm(m: m, k: inputChannels, n: outputChannels, a: a, lda: lda, packedB: weights.pointer,
-                      requantization: stage.requantization, c: c, ldc: ldc, panels: panels)
+                      requantization: stage.requantization, c: c, ldc: ldc, panels: panels,
+                      scratch: gemmScratchBytes > 0 ? scratch : nil)
     }
 }
 
@@ -67,18 +78,20 @@ private struct QuantizedGEMMJob: PartRunner {
     let c: UnsafeMutablePointer<Int16>
     let ldc: Int
     let byPanels: Bool
+    let scratch: Scratch
     let parts: Int
 
     func run(part: Int, slot: Int) {
+        let mine = UnsafeMutableRawPointer(scratch.base + slot * scratch.perSlot)
         if byPanels {
             let panels = partition(layer.kernels.qgemmPanelCount(n: layer.outputChannels), part: part, parts: parts)
             guard !panels.isEmpty else { return }
-            layer.run(m: m, a: a, lda: lda, c: c, ldc: ldc, panels: panels)
+            layer.run(m: m, a: a, lda: lda, c: c, ldc: ldc, panels: panels, scratch: mine)
         } else {
             let rows = partition(m, part: part, parts: parts, granule: layer.kernels.qgemmRowBlock)
             guard !rows.isEmpty else { return }
             layer.run(m: rows.count, a: a + rows.lowerBound * lda, lda: lda, c: c + rows.lowerBound * ldc, ldc: ldc,
-                      panels: nil)
+                      panels: nil, scratch: mine)
         }
     }
 }

@@ -1,0 +1,142 @@
+// The 8-bit GEMM of the AVX-512 tier: C = requantize(A B + bias) in 6-row x
+// 64-column zmm tiles, on one of QGEMMBytes' layouts: bytes (vpdpbusd,
+// QTileBytes; each block of A rows converted to bytes once per group, into
+// the call's scratch) or pairs (vpdpwssd on the Int16 values, QTileZmm).
+// Exact integers either way: the bits equal every other tier's.
+//
+// Loop order as the AVX2 tier's: groups of four panels; within a group,
+// each block of rows goes through the group's panels at once while it is in
+// L1. A single leftover row (the logits' only row, the 49th of a 7x7 layer)
+// takes a 1-row tile; a last half-width panel (n % 16 == 8, only at widths
+// below 1) the AVX2 tier's 8-column tile, compiled here.
+import _Builtin_intrinsics.intel
+import MobileNetKernelInterface
+
+public enum QGEMMAVX512: TierQGEMM {
+    public static var rowBlock: Int { Rows6.rows }
+
+    static func packedCount(k: Int, n: Int) -> Int { QGEMMBytes.packedCount(k: k, n: n) }
+
+    static func pack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
+                     into packed: UnsafeMutablePointer<Int16>) {
+        QGEMMBytes.pack(weights, k: k, n: n, inputOffset: inputOffset, into: packed)
+    }
+
+    /// One row block of A as bytes.
+    static func scratchBytes(k: Int) -> Int { Rows6.rows * k }
+
+    static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
+                    requantization r: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+                    scratch: UnsafeMutableRawPointer?) {
+        let matrix = QGEMMBytes.matrix(packedB, n: n)
+        if packedB[0] == QGEMMBytes.bytesTag {
+            // The interface requires scratch whenever qgemmScratchBytes > 0.
+            guard let scratch else { return }
+            let bytes = UnsafeRawPointer(matrix).assumingMemoryBound(to: Int8.self)
+            runBytes(m: m, k: k, n: n, a: a, lda: lda, packedB: bytes, corrections: QGEMMBytes.corrections(packedB),
+                     offset: QGEMMBytes.inputOffset(packedB), requantization: r, c: c, ldc: ldc, panels: panels,
+                     scratch: scratch.assumingMemoryBound(to: UInt8.self))
+        } else {
+            runPairs(m: m, k: k, n: n, a: a, lda: lda, packedB: matrix, requantization: r, c: c, ldc: ldc,
+                     panels: panels)
+        }
+    }
+
+    static func runPairs(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int,
+                         packedB: UnsafePointer<Int16>, requantization r: Requantization,
+                         c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?) {
+        let width = QGEMMPanels.panelWidth
+        let panels = panels ?? 0..<QGEMMPanels.panelCount(n: n)
+        let end = min(panels.upperBound * width, n)
+        var group = panels.lowerBound * width
+        while group < end {
+            let groupEnd = min(group + 4 * width, end)
+            let full = (groupEnd - group) / width   // 16-column panels; a last 8 columns may follow
+            let panel = packedB + group * k
+            var row = 0
+            while row < m {
+                let ar = a + row * lda, out = c + row * ldc
+                let count = m - row == 1 ? 1 : min(Rows6.rows, m - row)
+                if count == 1 {
+                    tile(Rows1.self, panels: full, rows: 1, k: k, a: ar, lda: lda, b: panel, r: r, channel: group,
+                         c: out, ldc: ldc)
+                } else {
+                    tile(Rows6.self, panels: full, rows: count, k: k, a: ar, lda: lda, b: panel, r: r,
+                         channel: group, c: out, ldc: ldc)
+                }
+                if group + full * width < groupEnd {
+                    let col = group + full * width
+                    var done = 0
+                    while done < count {
+                        let part = min(Rows4.rows, count - done)
+                        QTile8<Rows4>.run(rows: part, k: k, a: ar + done * lda, lda: lda, b: packedB + col * k,
+                                          r: r, channel: col, c: out + done * ldc + col, ldc: ldc)
+                        done += part
+                    }
+                }
+                row += count
+            }
+            group = groupEnd
+        }
+    }
+
+    static func runBytes(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int8>,
+                         corrections: UnsafePointer<Int32>, offset: Int32, requantization r: Requantization,
+                         c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
+                         scratch: UnsafeMutablePointer<UInt8>) {
+        let width = QGEMMPanels.panelWidth
+        let panels = panels ?? 0..<QGEMMPanels.panelCount(n: n)
+        let end = min(panels.upperBound * width, n)  // n is a multiple of 16 in this layout
+        var group = panels.lowerBound * width
+        while group < end {
+            let groupEnd = min(group + 4 * width, end)
+            let full = (groupEnd - group) / width
+            var row = 0
+            while row < m {
+                let count = m - row == 1 ? 1 : min(Rows6.rows, m - row)
+                QGEMMBytes.convert(rows: count, k: k, a: a + row * lda, lda: lda, offset: offset, into: scratch)
+                let b = packedB + group * k, sums = corrections + group, out = c + row * ldc + group
+                if count == 1 {
+                    bytesTile(Rows1.self, panels: full, rows: 1, k: k, a: scratch, b: b, corrections: sums, r: r,
+                              channel: group, c: out, ldc: ldc)
+                } else {
+                    bytesTile(Rows6.self, panels: full, rows: count, k: k, a: scratch, b: b, corrections: sums, r: r,
+                              channel: group, c: out, ldc: ldc)
+                }
+                row += count
+            }
+            group = groupEnd
+        }
+    }
+
+    @inline(__always)
+    static func bytesTile<R: QRowCount>(_: R.Type, panels: Int, rows: Int, k: Int, a: UnsafePointer<UInt8>,
+                                        b: UnsafePointer<Int8>, corrections: UnsafePointer<Int32>,
+                                        r: Requantization, channel: Int, c: UnsafeMutablePointer<Int16>, ldc: Int) {
+        switch panels {
+        case 4: QTileBytes<R, ZPanels4>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+                                            channel: channel, c: c, ldc: ldc)
+        case 3: QTileBytes<R, ZPanels3>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+                                            channel: channel, c: c, ldc: ldc)
+        case 2: QTileBytes<R, ZPanels2>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+                                            channel: channel, c: c, ldc: ldc)
+        case 1: QTileBytes<R, ZPanels1>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+                                            channel: channel, c: c, ldc: ldc)
+        default: break
+        }
+    }
+
+    @inline(__always)
+    static func tile<R: QRowCount>(_: R.Type, panels: Int, rows: Int, k: Int, a: UnsafePointer<Int16>, lda: Int,
+                                   b: UnsafePointer<Int16>, r: Requantization, channel: Int,
+                                   c: UnsafeMutablePointer<Int16>, ldc: Int) {
+        let out = c + channel
+        switch panels {
+        case 4: QTileZmm<R, ZPanels4>.run(rows: rows, k: k, a: a, lda: lda, b: b, r: r, channel: channel, c: out, ldc: ldc)
+        case 3: QTileZmm<R, ZPanels3>.run(rows: rows, k: k, a: a, lda: lda, b: b, r: r, channel: channel, c: out, ldc: ldc)
+        case 2: QTileZmm<R, ZPanels2>.run(rows: rows, k: k, a: a, lda: lda, b: b, r: r, channel: channel, c: out, ldc: ldc)
+        case 1: QTileZmm<R, ZPanels1>.run(rows: rows, k: k, a: a, lda: lda, b: b, r: r, channel: channel, c: out, ldc: ldc)
+        default: break
+        }
+    }
+}

@@ -1,0 +1,59 @@
+// requantizeReference + zero point + clamp on 16 int32 lanes (one zmm): the
+// output stage of this tier's GEMM and depthwise kernels. The same steps as
+// the AVX2 tier's requantizeYmm at twice the width, so one output vector of
+// 16 channels costs what 8 did there (the stage is ~17 instructions against
+// 9 multiply-add instructions per depthwise output vector: it dominated).
+// vpmuldq still reads only even lanes: the odd lanes are shifted down for a
+// second multiply and the two halves merged with a lane mask.
+import _Builtin_intrinsics.intel
+import MobileNetKernelInterface
+
+@inline(__always) func loadZmm(_ p: UnsafeRawPointer) -> __m512i { p.loadUnaligned(as: __m512i.self) }
+
+/// Channels [channel, channel + 16) of a Requantization as zmm operands:
+/// built once per 16 columns per tile.
+struct ZmmStage {
+    let bias, multiplier, multiplierOdd, left, right, mask, halfMask, zeroPoint, lower, upper: __m512i
+
+    @inline(__always)
+    init(_ r: Requantization, channel: Int) {
+        bias = loadZmm(r.bias + channel)
+        multiplier = loadZmm(r.multiplier + channel)
+        multiplierOdd = _mm512_srli_epi64(multiplier, 32)
+        let shift = loadZmm(r.shift + channel), zero = _mm512_setzero_si512()
+        left = _mm512_max_epi32(shift, zero)
+        right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero)
+        mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right), _mm512_set1_epi32(1))
+        halfMask = _mm512_srli_epi32(mask, 1)
+        zeroPoint = _mm512_set1_epi32(r.outputZeroPoint)
+        lower = _mm512_set1_epi32(r.lower)
+        upper = _mm512_set1_epi32(r.upper)
+    }
+}
+
+/// The offset outputs of 16 accumulators (see the interface's requantizeReference).
+@inline(__always)
+func requantizeZmm(_ acc: __m512i, _ s: ZmmStage) -> __m512i {
+    let x = _mm512_sllv_epi32(_mm512_add_epi32(acc, s.bias), s.left)
+    // (x * m + 2^30) >> 31 per lane, low 32 bits kept (as requantizeYmm).
+    let nudge = _mm512_set1_epi64(1 << 30)
+    let even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, s.multiplier), nudge), 31)
+    let odd = _mm512_slli_epi64(
+        _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), s.multiplierOdd), nudge), 1)
+    let high = _mm512_mask_blend_epi32(0xAAAA, even, odd)
+    // RoundingDivideByPOT: round half away from zero (threshold + 1 below zero).
+    let remainder = _mm512_and_si512(high, s.mask)
+    let threshold = _mm512_sub_epi32(s.halfMask, _mm512_srai_epi32(high, 31))
+    let shifted = _mm512_srav_epi32(high, s.right)
+    // remainder > threshold as -1 / 0 (both in 0...2^31-1: the difference
+    // cannot overflow; the compare-to-mask intrinsics are macros Swift lacks).
+    let rounded = _mm512_sub_epi32(shifted, _mm512_srai_epi32(_mm512_sub_epi32(threshold, remainder), 31))
+    let q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(rounded, s.zeroPoint), s.lower), s.upper)
+    return _mm512_sub_epi32(q, s.zeroPoint)
+}
+
+/// Stores 16 offset outputs (each within -510...510: the narrowing vpmovdw is exact).
+@inline(__always)
+func store16(_ v: __m512i, _ p: UnsafeMutablePointer<Int16>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: _mm512_cvtepi32_epi16(v), as: __m256i.self)
+}
