@@ -4,7 +4,9 @@ import MobileNetKernelInterface
 final class QS8Im2col3x3Tests: XCTestCase {
     func testMatchesReference() {
         for kernels in testedQS8Kernels {
-            for (h, w, c, stride, rowLength) in [(224, 224, 3, 2, 32), (7, 5, 3, 1, 27), (9, 8, 8, 2, 80), (1, 1, 3, 1, 32)] {
+            for (h, w, c, stride, rowLength) in [(224, 224, 3, 2, 32), (7, 5, 3, 1, 27), (9, 8, 8, 2, 80), (1, 1, 3, 1, 32),
+                                                 (224, 224, 4, 2, 40), (7, 5, 4, 1, 40), (2, 3, 4, 1, 40),
+                                                 (1, 1, 4, 2, 40), (6, 6, 4, 2, 36)] {
                 for tfPadding in [true, false] {
                     var random = QRandom(state: UInt64(h + w + c + stride))
                     let ps = (c + 7) / 8 * 8

@@ -41,4 +41,31 @@ final class QS8QuantizeTests: XCTestCase {
             }
         }
     }
+
+    /// Channel counts 1...8 into 8-Int16 pixels (the vector path, two pixels
+    /// a vector), odd and even pixel counts, strided input: nothing past the
+    /// last pixel is written.
+    func testPixelCountsChannelsAndStrides() {
+        let scale: Float = 0.0123
+        for kernels in testedQS8Kernels {
+            for channels in [1, 3, 4, 5, 8] {
+                for pixels in [1, 2, 7, 10] {
+                    let inputStride = channels + (pixels % 3)
+                    let values = (0..<(pixels * inputStride)).map { Float(($0 * 37) % 101 - 50) * 0.031 }
+                    var out = [Int16](repeating: 0x5A5A, count: pixels * 8 + 8)
+                    kernels.qquantize(input: values, inputStride: inputStride, pixels: pixels, channels: channels,
+                                      scale: scale, zeroPoint: 3, lower: -128, upper: 127, output: &out,
+                                      outputStride: 8)
+                    for p in 0..<pixels {
+                        for c in 0..<8 {
+                            let want = c < channels ? reference(values[p * inputStride + c], scale: scale, zero: 3,
+                                                                lower: -128, upper: 127) : 0
+                            XCTAssertEqual(out[p * 8 + c], want, "\(kernels.tier.name) \(channels) channels pixel \(p)")
+                        }
+                    }
+                    XCTAssertEqual(Array(out[(pixels * 8)...]), [Int16](repeating: 0x5A5A, count: 8))
+                }
+            }
+        }
+    }
 }
