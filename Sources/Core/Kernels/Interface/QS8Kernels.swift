@@ -46,8 +46,12 @@ public protocol QS8Kernels: Sendable {
 
     // MARK: 3x3 windows, 'SAME' padding given as padTop / padLeft.
 
-    /// Depthwise 3x3: weights are 9 x channels tap-major offset values
-    /// (Int32, widened at load); output rows `rows`.
+    /// Int32s of packed depthwise weights for `channels` (a multiple of 8).
+    func qdepthwisePackedCount(channels: Int) -> Int
+    /// Packs 9 x channels tap-major offset weights (Int32, each in
+    /// -255...255) for this tier's depthwise kernel (fully written).
+    func qdepthwisePack(_ weights: UnsafePointer<Int32>, channels: Int, into packed: UnsafeMutablePointer<Int32>)
+    /// Depthwise 3x3: `weights` as qdepthwisePack wrote them; output rows `rows`.
     func qdepthwise3x3(stride: Int, channels: Int, input: UnsafePointer<Int16>, inputLayout: ActivationLayout,
                        weights: UnsafePointer<Int32>, requantization: Requantization,
                        output: UnsafeMutablePointer<Int16>, outputLayout: ActivationLayout,

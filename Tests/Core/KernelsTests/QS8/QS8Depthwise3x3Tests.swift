@@ -14,6 +14,8 @@ final class QS8Depthwise3x3Tests: XCTestCase {
         let inPS = c + 8, outPS = c + 16
         let input = random.int16s(h * w * inPS, range)
         let weights = (0..<9 * c).map { _ in Int32(random.int(range)) }
+        var packed = [Int32](repeating: 0x5A5A5A5A, count: kernels.qdepthwisePackedCount(channels: c))
+        packed.withUnsafeMutableBufferPointer { kernels.qdepthwisePack(weights, channels: c, into: $0.baseAddress!) }
         let params = QuantParameters(n: c, k: 9, mode: mode, random: &random)
         let rows = rowsSubrange && oh > 2 ? 1..<(oh - 1) : 0..<oh
         var out = [Int16](repeating: Self.sentinel, count: oh * ow * outPS)
@@ -21,7 +23,7 @@ final class QS8Depthwise3x3Tests: XCTestCase {
             out.withUnsafeMutableBufferPointer { o in
                 kernels.qdepthwise3x3(stride: stride, channels: c, input: input,
                                       inputLayout: ActivationLayout(height: h, width: w, pixelStride: inPS),
-                                      weights: weights, requantization: r, output: o.baseAddress!,
+                                      weights: packed, requantization: r, output: o.baseAddress!,
                                       outputLayout: ActivationLayout(height: oh, width: ow, pixelStride: outPS),
                                       padTop: padTop, padLeft: padLeft, rows: rows)
             }
@@ -56,7 +58,8 @@ final class QS8Depthwise3x3Tests: XCTestCase {
 
     func testMatchesReferenceOnSizesStridesAndPaddings() {
         for kernels in testedQS8Kernels {
-            for (index, (h, w, c)) in [(1, 1, 8), (2, 3, 8), (7, 7, 16), (15, 13, 24), (112, 112, 32), (6, 4, 1024)].enumerated() {
+            for (index, (h, w, c)) in [(1, 1, 8), (2, 3, 8), (7, 7, 16), (15, 13, 24), (112, 112, 32), (6, 4, 1024),
+                                                  (5, 6, 40), (9, 9, 56), (3, 14, 96)].enumerated() {
                 for stride in [1, 2] {
                     for tfPadding in [true, false] {
                         for (modeIndex, mode) in ScaleMode.allCases.enumerated() {

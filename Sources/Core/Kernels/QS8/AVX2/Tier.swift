@@ -6,5 +6,6 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.avx2
     typealias QGEMM = QGEMMAVX2
+    typealias DepthwisePairs = QNoPairBlock
     typealias DepthwiseLanes = QLanes8
 }

@@ -17,10 +17,25 @@ struct ZmmStage {
 
     @inline(__always)
     init(_ r: Requantization, channel: Int) {
-        bias = loadZmm(r.bias + channel)
-        multiplier = loadZmm(r.multiplier + channel)
+        self.init(r, bias: loadZmm(r.bias + channel), multiplier: loadZmm(r.multiplier + channel),
+                  shift: loadZmm(r.shift + channel))
+    }
+
+    /// Lane i of the stage for channel channel + order[i] (order in 0..<32).
+    @inline(__always)
+    init(_ r: Requantization, channel: Int, order: __m512i) {
+        @inline(__always) func gather(_ p: UnsafePointer<Int32>) -> __m512i {
+            _mm512_permutex2var_epi32(loadZmm(p + channel), order, loadZmm(p + channel + 16))
+        }
+        self.init(r, bias: gather(r.bias), multiplier: gather(r.multiplier), shift: gather(r.shift))
+    }
+
+    @inline(__always)
+    init(_ r: Requantization, bias: __m512i, multiplier: __m512i, shift: __m512i) {
+        self.bias = bias
+        self.multiplier = multiplier
         multiplierOdd = _mm512_srli_epi64(multiplier, 32)
-        let shift = loadZmm(r.shift + channel), zero = _mm512_setzero_si512()
+        let zero = _mm512_setzero_si512()
         left = _mm512_max_epi32(shift, zero)
         right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero)
         mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right), _mm512_set1_epi32(1))

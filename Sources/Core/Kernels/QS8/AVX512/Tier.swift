@@ -8,5 +8,6 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.avx512
     typealias QGEMM = QGEMMAVX512
+    typealias DepthwisePairs = QPairs32
     typealias DepthwiseLanes = QLanes16
 }

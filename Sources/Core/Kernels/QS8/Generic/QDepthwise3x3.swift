@@ -14,6 +14,27 @@ protocol QStride { static var value: Int { get } }
 enum QStride1: QStride { static var value: Int { 1 } }
 enum QStride2: QStride { static var value: Int { 2 } }
 
+/// A tier's wider block of channels done from packed tap pairs (AVX-512's
+/// vpdpwssd, QPairs32), or none (width 0). Packed weights are the 9 x
+/// channels Int32 taps, then `extraCount` Int32s of the block's own layout.
+protocol QDepthwisePairBlock {
+    static var width: Int { get }
+    static func extraCount(channels: Int) -> Int
+    static func pack(_ weights: UnsafePointer<Int32>, channels: Int, into extra: UnsafeMutablePointer<Int32>)
+    /// One output row's pixels for the block of channels at `group.c`.
+    static func run(_ group: DepthwiseChannelGroup, input: UnsafePointer<Int16>, extra: UnsafePointer<Int32>,
+                    r: Requantization, outRow: UnsafeMutablePointer<Int16>, outW: Int)
+}
+
+/// No pair block: the 8- or 16-lane groups do every channel.
+enum QNoPairBlock: QDepthwisePairBlock {
+    static var width: Int { 0 }
+    static func extraCount(channels: Int) -> Int { 0 }
+    static func pack(_ weights: UnsafePointer<Int32>, channels: Int, into extra: UnsafeMutablePointer<Int32>) {}
+    static func run(_ group: DepthwiseChannelGroup, input: UnsafePointer<Int16>, extra: UnsafePointer<Int32>,
+                    r: Requantization, outRow: UnsafeMutablePointer<Int16>, outW: Int) {}
+}
+
 /// One group of channels' arithmetic for the depthwise kernel.
 protocol QDepthwiseLanes {
     associatedtype Accumulator
@@ -44,6 +65,13 @@ enum QLanes8: QDepthwiseLanes {
 }
 
 public enum QDepthwise3x3 {
+    static func packedCount(channels: Int) -> Int { 9 * channels + ThisTier.DepthwisePairs.extraCount(channels: channels) }
+
+    static func pack(_ weights: UnsafePointer<Int32>, channels: Int, into packed: UnsafeMutablePointer<Int32>) {
+        packed.update(from: weights, count: 9 * channels)
+        ThisTier.DepthwisePairs.pack(weights, channels: channels, into: packed + 9 * channels)
+    }
+
     public static func run(stride: Int, channels: Int, input: UnsafePointer<Int16>, inputLayout: ActivationLayout,
                            weights: UnsafePointer<Int32>, requantization: Requantization,
                            output: UnsafeMutablePointer<Int16>, outputLayout: ActivationLayout,
@@ -81,11 +109,15 @@ public enum QDepthwise3x3 {
             let outRow = output + oy * outW * outPS
             var c = 0
             while c + QLanes8.width <= channels {
-                let lanes = channels - c >= wide ? wide : QLanes8.width
-                let group = ChannelGroup(c: c, channels: channels, inW: inW, inPS: inPS, outPS: outPS, stride: s,
+                let pairs = ThisTier.DepthwisePairs.width
+                let lanes = pairs > 0 && channels - c >= pairs ? pairs : channels - c >= wide ? wide : QLanes8.width
+                let group = DepthwiseChannelGroup(c: c, channels: channels, inW: inW, inPS: inPS, outPS: outPS, stride: s,
                                          padLeft: padLeft, iy0: iy0, ky0: ky0, ky1: ky1,
                                          interior: interiorStart..<interiorEnd)
-                if lanes == wide {
+                if lanes == pairs {
+                    ThisTier.DepthwisePairs.run(group, input: input, extra: weights + 9 * channels, r: r,
+                                                outRow: outRow, outW: outW)
+                } else if lanes == wide {
                     group.run(ThisTier.DepthwiseLanes.self, input: input, weights: weights, r: r, outRow: outRow,
                               outW: outW)
                 } else {
@@ -125,7 +157,7 @@ func requantizeScalar(_ acc: Int32, _ r: Requantization, channel: Int) -> Int32 
 }
 
 /// One output row's pixels for the channels [c, c + L.width).
-private struct ChannelGroup {
+struct DepthwiseChannelGroup {
     let c, channels, inW, inPS, outPS, stride, padLeft, iy0, ky0, ky1: Int
     let interior: Range<Int>
 

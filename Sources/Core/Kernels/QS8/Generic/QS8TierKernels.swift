@@ -29,6 +29,13 @@ public struct QS8TierKernels: QS8Kernels {
                            c: c, ldc: ldc, panels: panels, scratch: scratch)
     }
 
+    public func qdepthwisePackedCount(channels: Int) -> Int { QDepthwise3x3.packedCount(channels: channels) }
+
+    public func qdepthwisePack(_ weights: UnsafePointer<Int32>, channels: Int,
+                               into packed: UnsafeMutablePointer<Int32>) {
+        QDepthwise3x3.pack(weights, channels: channels, into: packed)
+    }
+
     public func qdepthwise3x3(stride: Int, channels: Int, input: UnsafePointer<Int16>, inputLayout: ActivationLayout,
                               weights: UnsafePointer<Int32>, requantization: Requantization,
                               output: UnsafeMutablePointer<Int16>, outputLayout: ActivationLayout,

@@ -4,5 +4,6 @@ import MobileNetKernelInterface
 enum ThisTier {
     static let tier = ISATier.generic
     typealias QGEMM = QGEMMPortable
+    typealias DepthwisePairs = QNoPairBlock
     typealias DepthwiseLanes = QLanes8
 }

@@ -6,7 +6,7 @@ final class QuantizedDepthwise3x3Layer: Operator {
     let spec: LayerSpec
     let kernels: any QS8Kernels
     let channels: Int
-    /// 9 taps x padded channels.
+    /// 9 taps x padded channels, packed for the tier (qdepthwisePack).
     let weights: AlignedArray<Int32>
     let stage: QuantizedOutputStage
 
@@ -14,12 +14,14 @@ final class QuantizedDepthwise3x3Layer: Operator {
         spec = layer.spec
         self.kernels = kernels
         channels = roundUpTo8(spec.outputChannels)
-        weights = try AlignedArray(count: 9 * channels)
+        let taps = try AlignedArray<Int32>(count: 9 * channels)
         for tap in 0..<9 {
             for c in 0..<spec.outputChannels {
-                weights.pointer[tap * channels + c] = Int32(layer.weights[tap * spec.outputChannels + c])
+                taps.pointer[tap * channels + c] = Int32(layer.weights[tap * spec.outputChannels + c])
             }
         }
+        weights = try AlignedArray(count: kernels.qdepthwisePackedCount(channels: channels))
+        kernels.qdepthwisePack(taps.pointer, channels: channels, into: weights.pointer)
         stage = try QuantizedOutputStage(layer, paddedChannels: channels)
     }
 
