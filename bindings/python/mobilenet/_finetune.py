@@ -139,6 +139,17 @@ def _evaluate_batches(evaluate, inputs, labels, batch=EVAL_BATCH):
     return loss / len(labels), hits / len(labels)
 
 
+def _recording_resolution(blob, resolution):
+    """A safetensors file's bytes with `resolution` in its metadata: the JSON
+    header edited, the tensors' bytes as they were."""
+    (n,) = struct.unpack_from("<Q", blob, 0)
+    header = json.loads(blob[8:8 + n])
+    header.setdefault("__metadata__", {})["resolution"] = str(resolution)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # keep the data 8-byte aligned, as the writer does
+    return struct.pack("<Q", len(text)) + text + blob[8 + n:]
+
+
 def _with_resolution(trainer, resolution, threads):
     """The trainer's model with `resolution` recorded in its metadata, so that
     classify() and evaluate() preprocess at the size it was trained at (a
@@ -149,12 +160,33 @@ def _with_resolution(trainer, resolution, threads):
         trainer.save(path)
         with open(path, "rb") as file:
             blob = file.read()
+    return load_bytes(_recording_resolution(blob, resolution), threads=threads)
+
+
+def _save(trainer, path, resolution):
+    """trainer.save(path) with `resolution` recorded, as _with_resolution
+    does for the returned model: a checkpoint is a model file too, and
+    Model, evaluate and quantize preprocess at the resolution it declares
+    (with the base file's 224, a digits head trained at 96 scored 16%, in
+    float and int8 alike). Atomic like Trainer.save: a temporary file
+    beside path, fsynced, renamed over it."""
+    trainer.save(path)
+    with open(path, "rb") as file:
+        blob = file.read()
     (n,) = struct.unpack_from("<Q", blob, 0)
-    header = json.loads(blob[8:8 + n])
-    header.setdefault("__metadata__", {})["resolution"] = str(resolution)
-    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # keep the data 8-byte aligned, as the writer does
-    return load_bytes(struct.pack("<Q", len(text)) + text + blob[8 + n:], threads=threads)
+    if json.loads(blob[8:8 + n]).get("__metadata__", {}).get("resolution") == str(resolution):
+        return
+    temporary = f"{os.fspath(path)}.tmp-{os.getpid()}"
+    try:
+        with open(temporary, "wb") as file:
+            file.write(_recording_resolution(blob, resolution))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
 
 
 def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, learning_rate=None,
@@ -177,8 +209,9 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
     resolution: the input size (default the base model's; 224 from scratch).
     alpha: width multiplier, scratch only.
     validation_split: the fraction held out, stratified, by `seed`.
-    checkpoint: a path saved after every epoch (atomically, Trainer.save; the
-      history beside it as PATH.history.json); resume: such a checkpoint to
+    checkpoint: a path saved after every epoch (atomically, Trainer.save, with
+      the resolution trained at; the history beside it as PATH.history.json),
+      a model file for Model, evaluate and quantize as well; resume: such a checkpoint to
       continue from (pass the same data, recipe, resolution and seed).
     progress: a tqdm bar on a terminal if tqdm is installed, plain lines
       otherwise; False for silence.
@@ -355,11 +388,11 @@ def fine_tune(data, model=None, recipe="head", *, epochs=None, batch_size=32, le
                         f"{record['accuracy']:.4f}{val_text}, {record['images_per_second']:.1f} img/s, "
                         f"{seconds:.1f} s, lr {record['learning_rate']:.3g}")
             if checkpoint is not None:
-                trainer.save(checkpoint)
+                _save(trainer, checkpoint, resolution)
                 history.save(f"{os.fspath(checkpoint)}.history.json")
 
         if _save_to is not None:
-            trainer.save(_save_to)
+            _save(trainer, _save_to, resolution)
         result = trainer.export(threads=threads)
         if result.resolution != resolution:
             result.close()
