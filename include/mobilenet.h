@@ -664,7 +664,10 @@ MOBILENET_API mobilenet_status mobilenet_trainer_set_labels(mobilenet_trainer *t
  * the same directory, fsync'ed and renamed over path, so a crash or a full
  * disk leaves either the previous file or the new one, never a mix.
  * mobilenet_model_load loads the result as a model (slots ignored);
- * mobilenet_trainer_load resumes it.
+ * mobilenet_trainer_load resumes it. Its resolution (and that of
+ * mobilenet_trainer_export's model) is the side of the last square batch
+ * mobilenet_trainer_step trained on, else the base file's, so classify
+ * resizes to what the weights learned.
  * Errors: INVALID_ARGUMENT, IO (the message names the failing call). */
 MOBILENET_API mobilenet_status mobilenet_trainer_save(mobilenet_trainer *trainer, const char *path);
 

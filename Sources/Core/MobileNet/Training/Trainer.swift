@@ -10,6 +10,10 @@ public final class Trainer {
     public private(set) var options: TrainingOptions
     public private(set) var globalStep: Int64
     public private(set) var labels: [String]?
+    /// The side of the last square batch `step` trained on: the resolution
+    /// saved and exported models declare (classify then resizes to what the
+    /// weights learned), else the base file's.
+    public private(set) var trainedResolution: Int?
     /// The model metadata saved and exported with the weights.
     let baseMetadata: ModelMetadata
     /// Every tensor in checkpoint order: variables and moving statistics
@@ -290,6 +294,7 @@ public final class Trainer {
             }
         }
         globalStep += 1
+        if height == width { trainedResolution = height }
         return Float(loss)
     }
 
@@ -446,7 +451,7 @@ public final class Trainer {
     }
 
     private var modelFields: [String: String] {
-        Trainer.modelFields(architecture: architecture, resolution: baseMetadata.resolution,
+        Trainer.modelFields(architecture: architecture, resolution: trainedResolution ?? baseMetadata.resolution,
                             epsilon: baseMetadata.batchNormEpsilon, mean: baseMetadata.inputMean,
                             scale: baseMetadata.inputScale, labels: labels, source: baseMetadata.source,
                             license: baseMetadata.license)
