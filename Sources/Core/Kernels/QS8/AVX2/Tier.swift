@@ -1,11 +1,12 @@
-// This module's tier: -target-cpu haswell (AVX2 + FMA): the intrinsics GEMM
-// and output stage of this folder; depthwise, im2col and channel sums are
-// QS8/Generic's SIMD code compiled for this CPU (int32 lanes, ~3% of the MACs).
+// This module's tier: -target-cpu haswell (AVX2 + FMA): the intrinsics GEMM,
+// the depthwise from tap pairs (QPairs16) and the output stage of this
+// folder; the depthwise loops, im2col and channel sums are QS8/Generic's
+// SIMD code compiled for this CPU.
 import MobileNetKernelInterface
 
 enum ThisTier {
     static let tier = ISATier.avx2
     typealias QGEMM = QGEMMAVX2
-    typealias DepthwisePairs = QNoPairBlock
+    typealias DepthwisePairs = QPairs16
     typealias DepthwiseLanes = QLanes8
 }

@@ -16,27 +16,10 @@ import MobileNetKernelInterface
 enum QPairs32: QDepthwisePairBlock {
     static var width: Int { 32 }
 
-    /// Per block of 32 channels, 5 pairs x (low, high) x 32 Int16s.
-    static func extraCount(channels: Int) -> Int { channels / 32 * 5 * 2 * 16 }
+    static func extraCount(channels: Int) -> Int { QDepthwisePairs.extraCount(channels: channels, width: 32) }
 
     static func pack(_ weights: UnsafePointer<Int32>, channels: Int, into extra: UnsafeMutablePointer<Int32>) {
-        let out = UnsafeMutableRawPointer(extra).assumingMemoryBound(to: Int16.self)
-        for block in 0..<(channels / 32) {
-            for pair in 0..<5 {
-                for half in 0..<2 {
-                    let target = out + ((block * 5 + pair) * 2 + half) * 32
-                    for lane in 0..<4 {
-                        for i in 0..<4 {
-                            let c = block * 32 + 8 * lane + 4 * half + i
-                            let first = weights[(2 * pair) * channels + c]
-                            let second = pair < 4 ? weights[(2 * pair + 1) * channels + c] : 0
-                            target[8 * lane + 2 * i] = Int16(truncatingIfNeeded: first)
-                            target[8 * lane + 2 * i + 1] = Int16(truncatingIfNeeded: second)
-                        }
-                    }
-                }
-            }
-        }
+        QDepthwisePairs.pack(weights, channels: channels, width: 32, into: extra)
     }
 
     static func run(_ g: DepthwiseChannelGroup, input: UnsafePointer<Int16>, extra: UnsafePointer<Int32>,

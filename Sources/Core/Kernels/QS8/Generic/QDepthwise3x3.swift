@@ -26,6 +26,37 @@ protocol QDepthwisePairBlock {
                     r: Requantization, outRow: UnsafeMutablePointer<Int16>, outW: Int)
 }
 
+/// The packed tap pairs of a block `width` channels wide (16 or 32): per
+/// block of channels, for pairs (0,1), (2,3), (4,5), (6,7), (8, zero), a low
+/// and a high vector of `width` Int16s, in the order vpunpck{l,h}wd of the
+/// two taps' inputs puts the channels: within each 128-bit lane l, low holds
+/// channels 8l...8l+3 and high 8l+4...8l+7, each weight of the first tap
+/// followed by the second's.
+enum QDepthwisePairs {
+    static func extraCount(channels: Int, width: Int) -> Int { channels / width * 5 * 2 * width / 2 }
+
+    static func pack(_ weights: UnsafePointer<Int32>, channels: Int, width: Int,
+                     into extra: UnsafeMutablePointer<Int32>) {
+        let out = UnsafeMutableRawPointer(extra).assumingMemoryBound(to: Int16.self)
+        for block in 0..<(channels / width) {
+            for pair in 0..<5 {
+                for half in 0..<2 {
+                    let target = out + ((block * 5 + pair) * 2 + half) * width
+                    for lane in 0..<(width / 8) {
+                        for i in 0..<4 {
+                            let c = block * width + 8 * lane + 4 * half + i
+                            let first = weights[(2 * pair) * channels + c]
+                            let second = pair < 4 ? weights[(2 * pair + 1) * channels + c] : 0
+                            target[8 * lane + 2 * i] = Int16(truncatingIfNeeded: first)
+                            target[8 * lane + 2 * i + 1] = Int16(truncatingIfNeeded: second)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// No pair block: the 8- or 16-lane groups do every channel.
 enum QNoPairBlock: QDepthwisePairBlock {
     static var width: Int { 0 }
