@@ -22,7 +22,9 @@ enum QPairs16: QDepthwisePairBlock {
     static func run(_ g: DepthwiseChannelGroup, input: UnsafePointer<Int16>, extra: UnsafePointer<Int32>,
                     r: Requantization, outRow: UnsafeMutablePointer<Int16>, outW: Int) {
         let w = UnsafeRawPointer(extra).assumingMemoryBound(to: Int16.self) + (g.c / 16) * 5 * 2 * 16
-        let low = YmmStage(pairStage(r, channel: g.c, first: 0)), high = YmmStage(pairStage(r, channel: g.c, first: 4))
+        // The accumulators' lane orders: channels 0-3 and 8-11, 4-7 and 12-15.
+        let low = YmmStage(ChannelStage8(r, first: g.c, second: g.c + 8))
+        let high = YmmStage(ChannelStage8(r, first: g.c + 4, second: g.c + 12))
         let zero = _mm256_setzero_si256()
         let rowStride = g.inW * g.inPS
         let fullRows = g.ky0 == 0 && g.ky1 == 3
@@ -58,23 +60,5 @@ enum QPairs16: QDepthwisePairBlock {
             let packed = _mm256_packs_epi32(requantizeYmm(lo, low), requantizeYmm(hi, high))
             UnsafeMutableRawPointer(outRow + ox * g.outPS + g.c).storeBytes(of: packed, as: __m256i.self)
         }
-    }
-
-    /// The stage of channels c+first...c+first+3 and c+8+first...c+11+first
-    /// (an accumulator's lane order).
-    @inline(__always)
-    static func pairStage(_ r: Requantization, channel: Int, first: Int) -> ChannelStage8 {
-        let a = ChannelStage8(r, channel: channel + first), b = ChannelStage8(r, channel: channel + 8 + first)
-        @inline(__always) func join(_ x: SIMD8<Int32>, _ y: SIMD8<Int32>) -> SIMD8<Int32> {
-            SIMD8(lowHalf: x.lowHalf, highHalf: y.lowHalf)
-        }
-        var s = a
-        s.bias = join(a.bias, b.bias)
-        s.multiplier = join(a.multiplier, b.multiplier)
-        s.left = join(a.left, b.left)
-        s.right = join(a.right, b.right)
-        s.mask = join(a.mask, b.mask)
-        s.halfMask = join(a.halfMask, b.halfMask)
-        return s
     }
 }

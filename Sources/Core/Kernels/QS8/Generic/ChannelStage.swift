@@ -22,9 +22,26 @@ struct ChannelStage8 {
     /// Channels [channel, channel + 8) of `r`.
     @inline(__always) @usableFromInline
     init(_ r: Requantization, channel: Int) {
-        bias = load8(r.bias + channel)
-        multiplier = load8(r.multiplier + channel)
-        let shift = load8(r.shift + channel)
+        self.init(r, bias: load8(r.bias + channel), multiplier: load8(r.multiplier + channel),
+                  shift: load8(r.shift + channel))
+    }
+
+    /// Channels [first, first + 4) in lanes 0-3 and [second, second + 4) in
+    /// lanes 4-7 (an unpacked accumulator's order); reads only those 8.
+    @inline(__always) @usableFromInline
+    init(_ r: Requantization, first: Int, second: Int) {
+        @inline(__always) func gather(_ p: UnsafePointer<Int32>) -> SIMD8<Int32> {
+            let raw = UnsafeRawPointer(p)
+            return SIMD8(lowHalf: raw.loadUnaligned(fromByteOffset: 4 * first, as: SIMD4<Int32>.self),
+                         highHalf: raw.loadUnaligned(fromByteOffset: 4 * second, as: SIMD4<Int32>.self))
+        }
+        self.init(r, bias: gather(r.bias), multiplier: gather(r.multiplier), shift: gather(r.shift))
+    }
+
+    @inline(__always) @usableFromInline
+    init(_ r: Requantization, bias: SIMD8<Int32>, multiplier: SIMD8<Int32>, shift: SIMD8<Int32>) {
+        self.bias = bias
+        self.multiplier = multiplier
         let zero = SIMD8<Int32>()
         left = shift.replacing(with: zero, where: shift .< zero)
         let negated = zero &- shift
