@@ -85,15 +85,19 @@ struct QuantParameters {
         }
     }
 
+    /// The arrays in allocations of exactly n entries (an Array's spare
+    /// capacity would hide a kernel reading past the last channel from the
+    /// address sanitizer; valgrind found one such read in CI).
     func withRequantization<R>(_ body: (Requantization) -> R) -> R {
-        bias.withUnsafeBufferPointer { b in
-            multiplier.withUnsafeBufferPointer { m in
-                shift.withUnsafeBufferPointer { s in
-                    body(Requantization(bias: b.baseAddress!, multiplier: m.baseAddress!, shift: s.baseAddress!,
-                                       outputZeroPoint: zeroPoint, lower: lower, upper: upper))
-                }
-            }
+        func exact(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: values.count)
+            p.initialize(from: values, count: values.count)
+            return p
         }
+        let b = exact(bias), m = exact(multiplier), s = exact(shift)
+        defer { b.deallocate(); m.deallocate(); s.deallocate() }
+        return body(Requantization(bias: b, multiplier: m, shift: s, outputZeroPoint: zeroPoint, lower: lower,
+                                   upper: upper))
     }
 
     /// The stored offset output of channel j for accumulator acc.
