@@ -43,13 +43,14 @@ final class QS8QuantizeTests: XCTestCase {
     }
 
     /// Channel counts 1...8 into 8-Int16 pixels (the vector path, two pixels
-    /// a vector), odd and even pixel counts, strided input: nothing past the
-    /// last pixel is written.
+    /// a vector; RGB at stride 3 16 pixels a zmm block on AVX-512, with a
+    /// tail), odd and even pixel counts, strided input: nothing past the last
+    /// pixel is written.
     func testPixelCountsChannelsAndStrides() {
         let scale: Float = 0.0123
         for kernels in testedQS8Kernels {
             for channels in [1, 3, 4, 5, 8] {
-                for pixels in [1, 2, 7, 10] {
+                for pixels in [1, 2, 7, 10, 15, 16, 33, 48] {
                     let inputStride = channels + (pixels % 3)
                     let values = (0..<(pixels * inputStride)).map { Float(($0 * 37) % 101 - 50) * 0.031 }
                     var out = [Int16](repeating: 0x5A5A, count: pixels * 8 + 8)

@@ -8,5 +8,6 @@ enum ThisTier {
     static let tier = ISATier.avx2
     typealias QGEMM = QGEMMAVX2
     typealias DepthwisePairs = QPairs16
+    typealias Quantize = QQuantize
     typealias DepthwiseLanes = QLanes8
 }

@@ -9,5 +9,6 @@ enum ThisTier {
     static let tier = ISATier.avx512
     typealias QGEMM = QGEMMAVX512
     typealias DepthwisePairs = QPairs32
+    typealias Quantize = QQuantizeZmm
     typealias DepthwiseLanes = QLanes16
 }

@@ -60,7 +60,8 @@ public struct QS8TierKernels: QS8Kernels {
     public func qquantize(input: UnsafePointer<Float>, inputStride: Int, pixels: Int, channels: Int, scale: Float,
                           zeroPoint: Int32, lower: Int32, upper: Int32, output: UnsafeMutablePointer<Int16>,
                           outputStride: Int) {
-        QQuantize.run(input: input, inputStride: inputStride, pixels: pixels, channels: channels, scale: scale,
-                      zeroPoint: zeroPoint, lower: lower, upper: upper, output: output, outputStride: outputStride)
+        ThisTier.Quantize.run(input: input, inputStride: inputStride, pixels: pixels, channels: channels,
+                              scale: scale, zeroPoint: zeroPoint, lower: lower, upper: upper, output: output,
+                              outputStride: outputStride)
     }
 }

@@ -5,5 +5,6 @@ enum ThisTier {
     static let tier = ISATier.generic
     typealias QGEMM = QGEMMPortable
     typealias DepthwisePairs = QNoPairBlock
+    typealias Quantize = QQuantize
     typealias DepthwiseLanes = QLanes8
 }
