@@ -134,4 +134,65 @@ final class QS8GEMMTests: XCTestCase {
             }
         }
     }
+
+    /// The vector output stages on chosen accumulators: A is zero, so each
+    /// column's accumulator is its bias, and the biases are the edges of the
+    /// stage's arithmetic: Int32.min / max, every right shift 0...31 (31 with
+    /// high = Int32.min), and ties of the rounding division of both signs.
+    func testOutputStageOnEdgeAccumulators() {
+        var cases: [(x: Int32, m: Int32, s: Int32)] = []
+        for s: Int32 in [-31, -30, -29, -17, -8, -2, -1, 0, 1, 3] {
+            for m: Int32 in [Int32.max, Int32.max - 1, 1 << 30, (1 << 30) + 12_345, 1, 0] {
+                for x: Int32 in [Int32.min, Int32.min + 1, Int32.max, Int32.max - 1, -1, 0, 1, -2, 2, 1 << 29] {
+                    cases.append((x, m, s))
+                }
+            }
+            // Multiplier 1/2: high = floor((x + 1) / 2), so x = 2h makes high = h; h = odd x 2^(r-1) is a tie.
+            let right = -min(s, 0)
+            guard right > 0 else { continue }
+            for odd: Int64 in [1, 3, 5, -1, -3, -5] {
+                let h = odd << (right - 1)
+                if let x = Int32(exactly: 2 * h) { cases.append((x, 1 << 30, s)) }
+            }
+        }
+        let n = (cases.count + 15) / 16 * 16, k = 8, m = 7
+        for kernels in testedQS8Kernels {
+            for (zeroPoint, lower, upper) in [(Int32(0), Int32(-128), Int32(127)), (-5, -5, 127), (100, 0, 255)] {
+                var random = QRandom(state: 11)
+                var params = QuantParameters(n: n, k: k, mode: .raw, random: &random)
+                for (j, c) in cases.enumerated() {
+                    params.bias[j] = c.x
+                    params.multiplier[j] = c.m
+                    params.shift[j] = c.s
+                }
+                (params.zeroPoint, params.lower, params.upper) = (zeroPoint, lower, upper)
+                let w = random.int16s(k * n, -128...127)
+                let a = [Int16](repeating: 0, count: m * k)
+                for inputOffset in [nil, Int32(128)] {
+                    let packed = qpack(w, k: k, n: n, inputOffset: inputOffset, kernels)
+                    var c = [Int16](repeating: Self.sentinel, count: m * n)
+                    var scratch = [UInt8](repeating: 0, count: max(kernels.qgemmScratchBytes(k: k), 1))
+                    params.withRequantization { r in
+                        c.withUnsafeMutableBufferPointer { out in
+                            scratch.withUnsafeMutableBytes { scratch in
+                                kernels.qgemm(m: m, k: k, n: n, a: a, lda: k, packedB: packed, requantization: r,
+                                              c: out.baseAddress!, ldc: n, panels: nil, scratch: scratch.baseAddress)
+                            }
+                        }
+                    }
+                    var mismatches = 0
+                    for i in 0..<m {
+                        for j in 0..<n where c[i * n + j] != params.output(0, channel: j) {
+                            if mismatches < 5 {
+                                XCTFail("\(kernels.tier.name) zero point \(zeroPoint) bias \(params.bias[j]) multiplier "
+                                        + "\(params.multiplier[j]) shift \(params.shift[j]): \(c[i * n + j]), want "
+                                        + "\(params.output(0, channel: j))")
+                            }
+                            mismatches += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

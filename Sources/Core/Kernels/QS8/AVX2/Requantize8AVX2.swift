@@ -13,10 +13,10 @@ import MobileNetKernelInterface
 /// A ChannelStage8 as ymm operands, with the odd lanes' multipliers moved
 /// to the even positions vpmuldq reads: built once per 8 columns per tile.
 struct YmmStage {
-    let bias, multiplier, multiplierOdd, left, right, mask, halfMask: __m256i
-    /// lower - zeroPoint and upper - zeroPoint: clamping the offset value
-    /// equals clamping q and taking the zero point out (2 instructions fewer).
-    let lower, upper: __m256i
+    let bias, multiplier, multiplierOdd, left, right: __m256i
+    /// 2^(right - 1), 0 when right is 0.
+    let half: __m256i
+    let zeroPoint, lower, upper: __m256i
 
     @inline(__always)
     init(_ s: ChannelStage8) {
@@ -25,10 +25,10 @@ struct YmmStage {
         multiplierOdd = _mm256_srli_epi64(multiplier, 32)
         left = ymm(s.left)
         right = ymm(s.right)
-        mask = ymm(s.mask)
-        halfMask = ymm(s.halfMask)
-        lower = _mm256_sub_epi32(ymm(s.lower), ymm(s.zeroPoint))
-        upper = _mm256_sub_epi32(ymm(s.upper), ymm(s.zeroPoint))
+        half = _mm256_srli_epi32(_mm256_add_epi32(ymm(s.mask), _mm256_set1_epi32(1)), 1)
+        zeroPoint = ymm(s.zeroPoint)
+        lower = ymm(s.lower)
+        upper = ymm(s.upper)
     }
 
     @inline(__always)
@@ -51,11 +51,14 @@ func requantizeYmm(_ acc: __m256i, _ s: YmmStage) -> __m256i {
     let odd = _mm256_slli_epi64(
         _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), s.multiplierOdd), nudge), 1)
     let high = _mm256_blendv_epi8(even, odd, oddLanes)
-    // RoundingDivideByPOT: round half away from zero (threshold + 1 below zero).
-    let remainder = _mm256_and_si256(high, s.mask)
-    let threshold = _mm256_sub_epi32(s.halfMask, _mm256_srai_epi32(high, 31))
-    let rounded = _mm256_sub_epi32(_mm256_srav_epi32(high, s.right), _mm256_cmpgt_epi32(remainder, threshold))
-    return _mm256_min_epi32(_mm256_max_epi32(rounded, s.lower), s.upper)
+    // RoundingDivideByPOT rounds half away from zero: the magnitude rounded
+    // half up, the sign put back (vpsignd; high = 0 gives 0 either way).
+    // |high| + half < 2^32 for every right in 0...31, so the unsigned sum and
+    // logical shift are exact, INT_MIN included: 4 instructions, not 6.
+    let magnitude = _mm256_srlv_epi32(_mm256_add_epi32(_mm256_abs_epi32(high), s.half), s.right)
+    let rounded = _mm256_sign_epi32(magnitude, high)
+    let q = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(rounded, s.zeroPoint), s.lower), s.upper)
+    return _mm256_sub_epi32(q, s.zeroPoint)
 }
 
 /// The shared kernels' (depthwise) entry point.

@@ -13,12 +13,13 @@ import MobileNetKernelInterface
 /// Channels [channel, channel + 16) of a Requantization as zmm operands:
 /// built once per 16 columns per tile.
 struct ZmmStage {
-    let bias, multiplier, multiplierOdd, left, right, mask, halfMask: __m512i
-    /// The clamp's bounds as offsets, lower - zeroPoint and upper - zeroPoint:
-    /// clamp(x + z, l, u) - z = clamp(x, l - z, u - z), 2 of ~21 instructions
-    /// fewer per 16 outputs. Both fit Int32: the bounds and the zero point
-    /// are within the output type's range.
-    let lower, upper: __m512i
+    let bias, multiplier, multiplierOdd, left, right: __m512i
+    /// 2^(right - 1), 0 when right is 0.
+    let half: __m512i
+    /// The zero point is added before the clamp and taken out after it, as
+    /// TFLite does: clamping to the bounds minus the zero point instead
+    /// differs where rounded + zero point wraps around Int32 (the edge test).
+    let zeroPoint, lower, upper: __m512i
 
     @inline(__always)
     init(_ r: Requantization, channel: Int) {
@@ -43,10 +44,10 @@ struct ZmmStage {
         let zero = _mm512_setzero_si512()
         left = _mm512_max_epi32(shift, zero)
         right = _mm512_max_epi32(_mm512_sub_epi32(zero, shift), zero)
-        mask = _mm512_sub_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right), _mm512_set1_epi32(1))
-        halfMask = _mm512_srli_epi32(mask, 1)
-        lower = _mm512_set1_epi32(r.lower &- r.outputZeroPoint)
-        upper = _mm512_set1_epi32(r.upper &- r.outputZeroPoint)
+        half = _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), right), 1)
+        zeroPoint = _mm512_set1_epi32(r.outputZeroPoint)
+        lower = _mm512_set1_epi32(r.lower)
+        upper = _mm512_set1_epi32(r.upper)
     }
 }
 
@@ -60,14 +61,14 @@ func requantizeZmm(_ acc: __m512i, _ s: ZmmStage) -> __m512i {
     let odd = _mm512_slli_epi64(
         _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), s.multiplierOdd), nudge), 1)
     let high = _mm512_mask_blend_epi32(0xAAAA, even, odd)
-    // RoundingDivideByPOT: round half away from zero (threshold + 1 below zero).
-    let remainder = _mm512_and_si512(high, s.mask)
-    let threshold = _mm512_sub_epi32(s.halfMask, _mm512_srai_epi32(high, 31))
-    let shifted = _mm512_srav_epi32(high, s.right)
-    // remainder > threshold as -1 / 0 (both in 0...2^31-1: the difference
-    // cannot overflow; the compare-to-mask intrinsics are macros Swift lacks).
-    let rounded = _mm512_sub_epi32(shifted, _mm512_srai_epi32(_mm512_sub_epi32(threshold, remainder), 31))
-    return _mm512_min_epi32(_mm512_max_epi32(rounded, s.lower), s.upper)
+    // RoundingDivideByPOT rounds half away from zero: the magnitude rounded
+    // half up, then negated where high < 0 (vpmovd2m + masked vpsubd).
+    // |high| + half < 2^32 for every right in 0...31, so the unsigned sum and
+    // logical shift are exact, INT_MIN included: 5 instructions, not 7.
+    let magnitude = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_abs_epi32(high), s.half), s.right)
+    let rounded = _mm512_mask_sub_epi32(magnitude, _mm512_movepi32_mask(high), _mm512_setzero_si512(), magnitude)
+    let q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(rounded, s.zeroPoint), s.lower), s.upper)
+    return _mm512_sub_epi32(q, s.zeroPoint)
 }
 
 /// Stores 16 offset outputs (each within -510...510: the narrowing vpmovdw is exact).
