@@ -34,11 +34,12 @@ public protocol QS8Kernels: Sendable {
     /// matrix; the others ignore it. Callers must then keep that promise.
     func qgemmPack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
                    into packed: UnsafeMutablePointer<Int16>)
-    /// Bytes of the per-call scratch `qgemm` needs for depth k (0: none).
-    func qgemmScratchBytes(k: Int) -> Int
+    /// Bytes of the per-call scratch `qgemm` needs for up to m rows of an
+    /// m x k by k x n product (0: none).
+    func qgemmScratchBytes(m: Int, k: Int, n: Int) -> Int
     /// Rows [0, m) of C in the column panels `panels` (nil: all). A is m rows
     /// of k offset activations, `lda` Int16s apart; C gets offset outputs.
-    /// `scratch` holds qgemmScratchBytes(k) bytes owned by this call (nil
+    /// `scratch` holds qgemmScratchBytes(m:k:n:) bytes owned by this call (nil
     /// when that is 0).
     func qgemm(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
                requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
@@ -99,15 +100,23 @@ public struct Requantization: @unchecked Sendable {
     /// Bounds on q (the fused activation's, within the type's range).
     public let lower: Int32
     public let upper: Int32
+    /// Whether every channel's shift is negative (real multipliers below
+    /// 1/2, as in every layer of TensorFlow's MobileNet files: the largest
+    /// is 0.38). Then there is no left shift, and the rounding divides by 2
+    /// at least, so |rounded| <= 2^30 and adding the zero point cannot wrap:
+    /// a kernel may clamp to the bounds minus the zero point instead.
+    public let rightShiftsOnly: Bool
 
+    /// The arrays hold `channels` entries each.
     public init(bias: UnsafePointer<Int32>, multiplier: UnsafePointer<Int32>, shift: UnsafePointer<Int32>,
-                outputZeroPoint: Int32, lower: Int32, upper: Int32) {
+                channels: Int, outputZeroPoint: Int32, lower: Int32, upper: Int32) {
         self.bias = bias
         self.multiplier = multiplier
         self.shift = shift
         self.outputZeroPoint = outputZeroPoint
         self.lower = lower
         self.upper = upper
+        rightShiftsOnly = UnsafeBufferPointer(start: shift, count: channels).allSatisfy { $0 < 0 }
     }
 }
 

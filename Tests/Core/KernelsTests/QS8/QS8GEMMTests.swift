@@ -26,7 +26,7 @@ final class QS8GEMMTests: XCTestCase {
         let params = QuantParameters(n: n, k: k, mode: mode, random: &random)
         let packed = qpack(w, k: k, n: n, inputOffset: inputOffset, kernels)
         var c = [Int16](repeating: Self.sentinel, count: max(m, 1) * ldc)
-        var scratch = [UInt8](repeating: 0xA5, count: max(kernels.qgemmScratchBytes(k: k), 1))
+        var scratch = [UInt8](repeating: 0xA5, count: max(kernels.qgemmScratchBytes(m: m, k: k, n: n), 1))
         params.withRequantization { r in
             c.withUnsafeMutableBufferPointer { out in
                 scratch.withUnsafeMutableBytes { scratch in
@@ -81,9 +81,11 @@ final class QS8GEMMTests: XCTestCase {
     /// q) with the offset that makes them bytes, and signed-byte weights: the
     /// AVX-512 tier's vpdpbusd layout; weights of 128 or more and widths not a
     /// multiple of 16 fall back to its pair layout. Every tier, every case.
+    /// n above 64 with m above 6 (several column groups) converts A once per call.
     func testByteInputsWithTheirOffset() {
         let shapes: [(Int, Int, Int)] = [(1, 8, 16), (1, 1024, 1008), (2, 40, 32), (5, 64, 48), (6, 8, 64),
-                                         (7, 128, 128), (13, 1024, 16), (49, 512, 80), (112, 40, 32)]
+                                         (7, 128, 128), (13, 1024, 16), (49, 512, 80), (112, 40, 32),
+                                         (31, 48, 272)]
         for kernels in testedQS8Kernels {
             for (index, (m, k, n)) in shapes.enumerated() {
                 for (zeroPoint, lowest) in [(-128, -128), (-1, -128), (127, -128), (0, 0), (131, 0), (255, 0)] {
@@ -108,7 +110,7 @@ final class QS8GEMMTests: XCTestCase {
 
     func testPanelSubsetsWriteOnlyTheirColumns() {
         for kernels in testedQS8Kernels {
-            for (m, k, n) in [(9, 64, 56), (1, 32, 1008), (20, 16, 200), (6, 8, 24)] {
+            for (m, k, n) in [(9, 64, 56), (1, 32, 1008), (20, 16, 200), (6, 8, 24), (20, 16, 208)] {
                 let count = kernels.qgemmPanelCount(n: n)
                 for panels in [0..<1, (count - 1)..<count, (count / 2)..<count, 1..<max(1, count - 1), 0..<0] {
                     check(Shape(m: m, k: k, n: n, lda: k + 1, ldc: n + 3, panels: panels), values: -255...255,
@@ -155,40 +157,46 @@ final class QS8GEMMTests: XCTestCase {
                 if let x = Int32(exactly: 2 * h) { cases.append((x, 1 << 30, s)) }
             }
         }
-        let n = (cases.count + 15) / 16 * 16, k = 8, m = 7
-        for kernels in testedQS8Kernels {
-            for (zeroPoint, lower, upper) in [(Int32(0), Int32(-128), Int32(127)), (-5, -5, 127), (100, 0, 255)] {
-                var random = QRandom(state: 11)
-                var params = QuantParameters(n: n, k: k, mode: .raw, random: &random)
-                for (j, c) in cases.enumerated() {
-                    params.bias[j] = c.x
-                    params.multiplier[j] = c.m
-                    params.shift[j] = c.s
-                }
-                (params.zeroPoint, params.lower, params.upper) = (zeroPoint, lower, upper)
-                let w = random.int16s(k * n, -128...127)
-                let a = [Int16](repeating: 0, count: m * k)
-                for inputOffset in [nil, Int32(128)] {
-                    let packed = qpack(w, k: k, n: n, inputOffset: inputOffset, kernels)
-                    var c = [Int16](repeating: Self.sentinel, count: m * n)
-                    var scratch = [UInt8](repeating: 0, count: max(kernels.qgemmScratchBytes(k: k), 1))
-                    params.withRequantization { r in
-                        c.withUnsafeMutableBufferPointer { out in
-                            scratch.withUnsafeMutableBytes { scratch in
-                                kernels.qgemm(m: m, k: k, n: n, a: a, lda: k, packedB: packed, requantization: r,
-                                              c: out.baseAddress!, ldc: n, panels: nil, scratch: scratch.baseAddress)
+        // All of them (the general stage), then those with right shifts only
+        // (the stage that clamps the offset value: Requantization.rightShiftsOnly).
+        for chosen in [cases, cases.filter { $0.s < 0 }] {
+            let n = (chosen.count + 15) / 16 * 16, k = 8, m = 7
+            for kernels in testedQS8Kernels {
+                for (zeroPoint, lower, upper) in [(Int32(0), Int32(-128), Int32(127)), (-5, -5, 127), (100, 0, 255)] {
+                    var random = QRandom(state: 11)
+                    var params = QuantParameters(n: n, k: k, mode: .raw, random: &random)
+                    for j in 0..<n {  // the padding columns keep their raw multipliers and shift right
+                        let c = j < chosen.count ? chosen[j] : (x: params.bias[j], m: params.multiplier[j], s: -1)
+                        params.bias[j] = c.x
+                        params.multiplier[j] = c.m
+                        params.shift[j] = c.s
+                    }
+                    (params.zeroPoint, params.lower, params.upper) = (zeroPoint, lower, upper)
+                    let w = random.int16s(k * n, -128...127)
+                    let a = [Int16](repeating: 0, count: m * k)
+                    for inputOffset in [nil, Int32(128)] {
+                        let packed = qpack(w, k: k, n: n, inputOffset: inputOffset, kernels)
+                        var c = [Int16](repeating: Self.sentinel, count: m * n)
+                        var scratch = [UInt8](repeating: 0, count: max(kernels.qgemmScratchBytes(m: m, k: k, n: n), 1))
+                        params.withRequantization { r in
+                            XCTAssertEqual(r.rightShiftsOnly, chosen.allSatisfy { $0.s < 0 })
+                            c.withUnsafeMutableBufferPointer { out in
+                                scratch.withUnsafeMutableBytes { scratch in
+                                    kernels.qgemm(m: m, k: k, n: n, a: a, lda: k, packedB: packed, requantization: r,
+                                                  c: out.baseAddress!, ldc: n, panels: nil, scratch: scratch.baseAddress)
+                                }
                             }
                         }
-                    }
-                    var mismatches = 0
-                    for i in 0..<m {
-                        for j in 0..<n where c[i * n + j] != params.output(0, channel: j) {
-                            if mismatches < 5 {
-                                XCTFail("\(kernels.tier.name) zero point \(zeroPoint) bias \(params.bias[j]) multiplier "
-                                        + "\(params.multiplier[j]) shift \(params.shift[j]): \(c[i * n + j]), want "
-                                        + "\(params.output(0, channel: j))")
+                        var mismatches = 0
+                        for i in 0..<m {
+                            for j in 0..<n where c[i * n + j] != params.output(0, channel: j) {
+                                if mismatches < 5 {
+                                    XCTFail("\(kernels.tier.name) zero point \(zeroPoint) bias \(params.bias[j]) multiplier "
+                                            + "\(params.multiplier[j]) shift \(params.shift[j]): \(c[i * n + j]), want "
+                                            + "\(params.output(0, channel: j))")
+                                }
+                                mismatches += 1
                             }
-                            mismatches += 1
                         }
                     }
                 }

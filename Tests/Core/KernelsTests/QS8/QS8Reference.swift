@@ -96,7 +96,8 @@ struct QuantParameters {
         }
         let b = exact(bias), m = exact(multiplier), s = exact(shift)
         defer { b.deallocate(); m.deallocate(); s.deallocate() }
-        return body(Requantization(bias: b, multiplier: m, shift: s, outputZeroPoint: zeroPoint, lower: lower,
+        return body(Requantization(bias: b, multiplier: m, shift: s, channels: shift.count,
+                                   outputZeroPoint: zeroPoint, lower: lower,
                                    upper: upper))
     }
 

@@ -1,7 +1,8 @@
 // The 8-bit GEMM of the AVX-512 tier: C = requantize(A B + bias) in 6-row x
 // 64-column zmm tiles, on one of QGEMMBytes' layouts: bytes (vpdpbusd,
-// QTileBytes; each block of A rows converted to bytes once per group, into
-// the call's scratch) or pairs (vpdpwssd on the Int16 values, QTileZmm).
+// QTileBytes; A's rows converted to bytes once per call, or once per row
+// block when the call has one group, into the call's scratch) or pairs
+// (vpdpwssd on the Int16 values, QTileZmm).
 // Exact integers either way: the bits equal every other tier's.
 //
 // Loop order as the AVX2 tier's: groups of four panels; within a group,
@@ -22,8 +23,17 @@ public enum QGEMMAVX512: TierQGEMM {
         QGEMMBytes.pack(weights, k: k, n: n, inputOffset: inputOffset, into: packed)
     }
 
-    /// One row block of A as bytes.
-    static func scratchBytes(k: Int) -> Int { Rows6.rows * k }
+    /// A's rows as bytes: all m of them when there are several groups of
+    /// panels (n > 64), converted once per call instead of once per group
+    /// (the conversion was 7.8% of an int8 inference, sampled on Zen 4:
+    /// 8 of the 14 GEMMs have 8-16 groups); else one row block, kept in L1.
+    static func scratchBytes(m: Int, k: Int, n: Int) -> Int {
+        n > groupColumns ? max(m, Rows6.rows) * k : Rows6.rows * k
+    }
+
+    /// Columns of a group: four 16-column panels, each block of rows goes
+    /// through them while it is in L1.
+    static var groupColumns: Int { 4 * QGEMMPanels.panelWidth }
 
     static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
                     requantization r: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
@@ -86,22 +96,38 @@ public enum QGEMMAVX512: TierQGEMM {
                          scratch: UnsafeMutablePointer<UInt8>) {
         let width = QGEMMPanels.panelWidth
         let panels = panels ?? 0..<QGEMMPanels.panelCount(n: n)
+        let start = panels.lowerBound * width
         let end = min(panels.upperBound * width, n)  // n is a multiple of 16 in this layout
-        var group = panels.lowerBound * width
+        // Several groups in this call (so n > groupColumns: scratch holds all m rows).
+        let convertOnce = end - start > groupColumns
+        if convertOnce {
+            QGEMMBytes.convert(rows: m, k: k, a: a, lda: lda, offset: offset, into: scratch)
+        }
+        var group = start
         while group < end {
-            let groupEnd = min(group + 4 * width, end)
+            let groupEnd = min(group + groupColumns, end)
             let full = (groupEnd - group) / width
             var row = 0
             while row < m {
                 let count = m - row == 1 ? 1 : min(Rows6.rows, m - row)
-                QGEMMBytes.convert(rows: count, k: k, a: a + row * lda, lda: lda, offset: offset, into: scratch)
+                let rowBytes = convertOnce ? scratch + row * k : scratch
+                if !convertOnce {
+                    QGEMMBytes.convert(rows: count, k: k, a: a + row * lda, lda: lda, offset: offset, into: scratch)
+                }
                 let b = packedB + group * k, sums = corrections + group, out = c + row * ldc + group
-                if count == 1 {
-                    bytesTile(Rows1.self, panels: full, rows: 1, k: k, a: scratch, b: b, corrections: sums, r: r,
-                              channel: group, c: out, ldc: ldc)
-                } else {
-                    bytesTile(Rows6.self, panels: full, rows: count, k: k, a: scratch, b: b, corrections: sums, r: r,
-                              channel: group, c: out, ldc: ldc)
+                switch (count == 1, r.rightShiftsOnly) {
+                case (true, false):
+                    bytesTile(Rows1.self, AnyShifts.self, panels: full, rows: 1, k: k, a: rowBytes, b: b,
+                              corrections: sums, r: r, channel: group, c: out, ldc: ldc)
+                case (true, true):
+                    bytesTile(Rows1.self, RightShiftsOnly.self, panels: full, rows: 1, k: k, a: rowBytes, b: b,
+                              corrections: sums, r: r, channel: group, c: out, ldc: ldc)
+                case (false, false):
+                    bytesTile(Rows6.self, AnyShifts.self, panels: full, rows: count, k: k, a: rowBytes, b: b,
+                              corrections: sums, r: r, channel: group, c: out, ldc: ldc)
+                case (false, true):
+                    bytesTile(Rows6.self, RightShiftsOnly.self, panels: full, rows: count, k: k, a: rowBytes,
+                              b: b, corrections: sums, r: r, channel: group, c: out, ldc: ldc)
                 }
                 row += count
             }
@@ -110,17 +136,18 @@ public enum QGEMMAVX512: TierQGEMM {
     }
 
     @inline(__always)
-    static func bytesTile<R: QRowCount>(_: R.Type, panels: Int, rows: Int, k: Int, a: UnsafePointer<UInt8>,
-                                        b: UnsafePointer<Int8>, corrections: UnsafePointer<Int32>,
-                                        r: Requantization, channel: Int, c: UnsafeMutablePointer<Int16>, ldc: Int) {
+    static func bytesTile<R: QRowCount, S: QShiftKind>(_: R.Type, _: S.Type, panels: Int, rows: Int, k: Int,
+                                                       a: UnsafePointer<UInt8>, b: UnsafePointer<Int8>,
+                                                       corrections: UnsafePointer<Int32>, r: Requantization,
+                                                       channel: Int, c: UnsafeMutablePointer<Int16>, ldc: Int) {
         switch panels {
-        case 4: QTileBytes<R, ZPanels4>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+        case 4: QTileBytes<R, ZPanels4, S>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
                                             channel: channel, c: c, ldc: ldc)
-        case 3: QTileBytes<R, ZPanels3>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+        case 3: QTileBytes<R, ZPanels3, S>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
                                             channel: channel, c: c, ldc: ldc)
-        case 2: QTileBytes<R, ZPanels2>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+        case 2: QTileBytes<R, ZPanels2, S>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
                                             channel: channel, c: c, ldc: ldc)
-        case 1: QTileBytes<R, ZPanels1>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
+        case 1: QTileBytes<R, ZPanels1, S>.run(rows: rows, k: k, a: a, b: b, corrections: corrections, r: r,
                                             channel: channel, c: c, ldc: ldc)
         default: break
         }

@@ -24,6 +24,17 @@ enum QPairs32: QDepthwisePairBlock {
 
     static func run(_ g: DepthwiseChannelGroup, input: UnsafePointer<Int16>, extra: UnsafePointer<Int32>,
                     r: Requantization, outRow: UnsafeMutablePointer<Int16>, outW: Int) {
+        if !r.rightShiftsOnly {
+            run(AnyShifts.self, g, input: input, extra: extra, r: r, outRow: outRow, outW: outW)
+        } else {
+            run(RightShiftsOnly.self, g, input: input, extra: extra, r: r, outRow: outRow, outW: outW)
+        }
+    }
+
+    @inline(__always)
+    static func run<S: QShiftKind>(_: S.Type, _ g: DepthwiseChannelGroup, input: UnsafePointer<Int16>,
+                                   extra: UnsafePointer<Int32>, r: Requantization,
+                                   outRow: UnsafeMutablePointer<Int16>, outW: Int) {
         let w = UnsafeRawPointer(extra).assumingMemoryBound(to: Int16.self) + (g.c / 32) * 5 * 2 * 32
         // Channel order of the low and high accumulators' lanes.
         let lowOrder = _mm512_set_epi32(27, 26, 25, 24, 19, 18, 17, 16, 11, 10, 9, 8, 3, 2, 1, 0)
@@ -50,8 +61,9 @@ enum QPairs32: QDepthwisePairBlock {
                 }
                 x = (tap(0, 0), tap(0, 1), tap(0, 2), tap(1, 0), tap(1, 1), tap(1, 2), tap(2, 0), tap(2, 1), tap(2, 2))
             }
-            var lo = _mm512_dpwssd_epi32(zero, _mm512_unpacklo_epi16(x.0, x.1), loadZmm(w))
-            var hi = _mm512_dpwssd_epi32(zero, _mm512_unpackhi_epi16(x.0, x.1), loadZmm(w + 32))
+            // The sums start at the bias (the stages then skip their add).
+            var lo = _mm512_dpwssd_epi32(low.bias, _mm512_unpacklo_epi16(x.0, x.1), loadZmm(w))
+            var hi = _mm512_dpwssd_epi32(high.bias, _mm512_unpackhi_epi16(x.0, x.1), loadZmm(w + 32))
             lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(x.2, x.3), loadZmm(w + 64))
             hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(x.2, x.3), loadZmm(w + 96))
             lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(x.4, x.5), loadZmm(w + 128))
@@ -60,7 +72,7 @@ enum QPairs32: QDepthwisePairBlock {
             hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(x.6, x.7), loadZmm(w + 224))
             lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(x.8, zero), loadZmm(w + 256))
             hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(x.8, zero), loadZmm(w + 288))
-            let packed = _mm512_packs_epi32(requantizeZmm(lo, low), requantizeZmm(hi, high))
+            let packed = _mm512_packs_epi32(requantizeBiasedZmm(lo, low, S.self), requantizeBiasedZmm(hi, high, S.self))
             UnsafeMutableRawPointer(outRow + ox * g.outPS + g.c).storeBytes(of: packed, as: __m512i.self)
         }
     }

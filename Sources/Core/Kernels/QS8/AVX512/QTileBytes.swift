@@ -2,8 +2,8 @@
 // 4 unsigned bytes of A (v + c, see QGEMMBytes) by 4 signed bytes of a
 // column and adds the 4 products to that column's int32 lane, 64
 // multiply-adds per instruction (vpdpwssd's pairs: 32). The accumulators
-// start at the column corrections -c x (column sum), so they end at the
-// exact sum of v x w. At R = 6, P = 4: 24 accumulators, 4 panel vectors
+// start at the column corrections -c x (column sum) plus the bias, so they
+// end at the exact sum of v x w plus the bias. At R = 6, P = 4: 24 accumulators, 4 panel vectors
 // and a broadcast in the 32 zmm registers.
 import _Builtin_intrinsics.intel
 import MobileNetKernelInterface
@@ -13,7 +13,7 @@ func broadcastQuad(_ p: UnsafePointer<UInt8>) -> __m512i {
     _mm512_set1_epi32(UnsafeRawPointer(p).loadUnaligned(as: Int32.self))
 }
 
-enum QTileBytes<R: QRowCount, P: ZPanelCount> {
+enum QTileBytes<R: QRowCount, P: ZPanelCount, S: QShiftKind> {
     /// Rows [0, rows) (1...R) of columns [channel, channel + 16 P) from `a`,
     /// rows of k bytes; `b` is the first panel (16 k bytes each), `corrections`
     /// the first column's. Spare rows repeat the last real row, not stored.
@@ -22,10 +22,14 @@ enum QTileBytes<R: QRowCount, P: ZPanelCount> {
                     corrections: UnsafePointer<Int32>, r: Requantization, channel: Int,
                     c: UnsafeMutablePointer<Int16>, ldc: Int) {
         let zero = _mm512_setzero_si512()
-        let k0 = loadZmm(corrections)
-        let k1 = P.panels > 1 ? loadZmm(corrections + 16) : zero
-        let k2 = P.panels > 2 ? loadZmm(corrections + 32) : zero
-        let k3 = P.panels > 3 ? loadZmm(corrections + 48) : zero
+        // Corrections plus bias: the output stage then skips its bias add.
+        @inline(__always) func start(_ j: Int) -> __m512i {
+            _mm512_add_epi32(loadZmm(corrections + j), loadZmm(r.bias + channel + j))
+        }
+        let k0 = start(0)
+        let k1 = P.panels > 1 ? start(16) : zero
+        let k2 = P.panels > 2 ? start(32) : zero
+        let k3 = P.panels > 3 ? start(48) : zero
         var c00 = k0, c01 = k1, c02 = k2, c03 = k3
         var c10 = k0, c11 = k1, c12 = k2, c13 = k3
         var c20 = k0, c21 = k1, c22 = k2, c23 = k3
@@ -92,6 +96,9 @@ enum QTileBytes<R: QRowCount, P: ZPanelCount> {
             b0 += 128; b1 += 128; b2 += 128; b3 += 128
             a0 += 8; a1 += 8; a2 += 8; a3 += 8; a4 += 8; a5 += 8
             i += 8
+        }
+        @inline(__always) func requantizeZmm(_ acc: __m512i, _ s: ZmmStage) -> __m512i {
+            requantizeBiasedZmm(acc, s, S.self)
         }
         do {
             let s = ZmmStage(r, channel: channel + 0)

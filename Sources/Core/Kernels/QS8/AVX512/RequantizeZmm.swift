@@ -1,8 +1,9 @@
 // requantizeReference + zero point + clamp on 16 int32 lanes (one zmm): the
 // output stage of this tier's GEMM and depthwise kernels. The same steps as
 // the AVX2 tier's requantizeYmm at twice the width, so one output vector of
-// 16 channels costs what 8 did there (the stage is ~17 instructions against
-// 9 multiply-add instructions per depthwise output vector: it dominated).
+// 16 channels costs what 8 did there (the stage is 19 instructions, 15 with
+// the bias in the accumulators and right shifts only, against 9 multiply-add
+// instructions per depthwise output vector: it dominated).
 // vpmuldq still reads only even lanes: the odd lanes are shifted down for a
 // second multiply and the two halves merged with a lane mask.
 import _Builtin_intrinsics.intel
@@ -18,8 +19,11 @@ struct ZmmStage {
     let half: __m512i
     /// The zero point is added before the clamp and taken out after it, as
     /// TFLite does: clamping to the bounds minus the zero point instead
-    /// differs where rounded + zero point wraps around Int32 (the edge test).
+    /// differs where rounded + zero point wraps around Int32 (the edge test),
+    /// which only right shifts rule out (Requantization.rightShiftsOnly).
     let zeroPoint, lower, upper: __m512i
+    /// lower and upper minus the zero point.
+    let offsetLower, offsetUpper: __m512i
 
     @inline(__always)
     init(_ r: Requantization, channel: Int) {
@@ -48,13 +52,31 @@ struct ZmmStage {
         zeroPoint = _mm512_set1_epi32(r.outputZeroPoint)
         lower = _mm512_set1_epi32(r.lower)
         upper = _mm512_set1_epi32(r.upper)
+        offsetLower = _mm512_set1_epi32(r.lower &- r.outputZeroPoint)
+        offsetUpper = _mm512_set1_epi32(r.upper &- r.outputZeroPoint)
     }
 }
+
+/// Which shifts a stage meets (Requantization.rightShiftsOnly): kernels
+/// instantiate both and pick once per call. With right shifts only, the
+/// stage has no left shift and clamps the offset value directly: 3
+/// instructions fewer (the bias already in the accumulators saves a 4th).
+protocol QShiftKind { static var rightOnly: Bool { get } }
+enum AnyShifts: QShiftKind { static var rightOnly: Bool { false } }
+enum RightShiftsOnly: QShiftKind { static var rightOnly: Bool { true } }
 
 /// The offset outputs of 16 accumulators (see the interface's requantizeReference).
 @inline(__always)
 func requantizeZmm(_ acc: __m512i, _ s: ZmmStage) -> __m512i {
-    let x = _mm512_sllv_epi32(_mm512_add_epi32(acc, s.bias), s.left)
+    requantizeBiasedZmm(_mm512_add_epi32(acc, s.bias), s, AnyShifts.self)
+}
+
+/// requantizeZmm of accumulators that already hold the bias (a tile that
+/// starts them at it: wrapping int32 adds commute, so the bits are the same).
+/// RightShiftsOnly requires every channel's shift to be negative.
+@inline(__always)
+func requantizeBiasedZmm<S: QShiftKind>(_ acc: __m512i, _ s: ZmmStage, _: S.Type) -> __m512i {
+    let x = S.rightOnly ? acc : _mm512_sllv_epi32(acc, s.left)
     // (x * m + 2^30) >> 31 per lane, low 32 bits kept (as requantizeYmm).
     let nudge = _mm512_set1_epi64(1 << 30)
     let even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, s.multiplier), nudge), 31)
@@ -67,6 +89,7 @@ func requantizeZmm(_ acc: __m512i, _ s: ZmmStage) -> __m512i {
     // logical shift are exact, INT_MIN included: 5 instructions, not 7.
     let magnitude = _mm512_srlv_epi32(_mm512_add_epi32(_mm512_abs_epi32(high), s.half), s.right)
     let rounded = _mm512_mask_sub_epi32(magnitude, _mm512_movepi32_mask(high), _mm512_setzero_si512(), magnitude)
+    if S.rightOnly { return _mm512_min_epi32(_mm512_max_epi32(rounded, s.offsetLower), s.offsetUpper) }
     let q = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(rounded, s.zeroPoint), s.lower), s.upper)
     return _mm512_sub_epi32(q, s.zeroPoint)
 }

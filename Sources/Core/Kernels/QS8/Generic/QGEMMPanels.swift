@@ -37,7 +37,7 @@ protocol TierQGEMM {
     static func packedCount(k: Int, n: Int) -> Int
     static func pack(_ weights: UnsafePointer<Int16>, k: Int, n: Int, inputOffset: Int32?,
                      into packed: UnsafeMutablePointer<Int16>)
-    static func scratchBytes(k: Int) -> Int
+    static func scratchBytes(m: Int, k: Int, n: Int) -> Int
     static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
                     requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,
                     scratch: UnsafeMutableRawPointer?)
@@ -56,7 +56,7 @@ extension PairLayoutQGEMM {
                      into packed: UnsafeMutablePointer<Int16>) {
         QGEMMPanels.pack(weights, k: k, n: n, into: packed)
     }
-    static func scratchBytes(k: Int) -> Int { 0 }
+    static func scratchBytes(m: Int, k: Int, n: Int) -> Int { 0 }
     @inline(__always)
     static func run(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
                     requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,

@@ -20,7 +20,7 @@ public struct QS8TierKernels: QS8Kernels {
         ThisTier.QGEMM.pack(weights, k: k, n: n, inputOffset: inputOffset, into: packed)
     }
 
-    public func qgemmScratchBytes(k: Int) -> Int { ThisTier.QGEMM.scratchBytes(k: k) }
+    public func qgemmScratchBytes(m: Int, k: Int, n: Int) -> Int { ThisTier.QGEMM.scratchBytes(m: m, k: k, n: n) }
 
     public func qgemm(m: Int, k: Int, n: Int, a: UnsafePointer<Int16>, lda: Int, packedB: UnsafePointer<Int16>,
                       requantization: Requantization, c: UnsafeMutablePointer<Int16>, ldc: Int, panels: Range<Int>?,

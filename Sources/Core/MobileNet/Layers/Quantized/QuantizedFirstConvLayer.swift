@@ -59,7 +59,7 @@ final class QuantizedFirstConvLayer: Operator {
 
     func scratchFloats(_ step: Step) -> Int {
         let (rows, columns) = scratchInt16s(step)
-        return (rows + columns + 1) / 2 + gemm.scratchFloats(step)
+        return (rows + columns + 1) / 2 + gemm.scratchFloats(m: step.output.width)  // one output row per GEMM
     }
 
     func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,

@@ -22,7 +22,7 @@ final class QuantizedLogitsLayer: Operator {
     var outputPixelStride: Int { gemm.outputChannels }
 
     /// Per slot: the input row as offset values, then the GEMM's scratch.
-    func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 + gemm.scratchFloats(step) }
+    func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 + gemm.scratchFloats(m: 1) }
 
     /// The integer logits go to the upper half of the output's n floats (as
     /// 2n Int16s, index n..<2n), every part writing its own panels; then one

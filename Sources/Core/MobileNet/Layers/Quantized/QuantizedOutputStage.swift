@@ -3,7 +3,8 @@ import MobileNetKernelInterface
 /// One 8-bit layer's output stage, compiled once: per padded output channel
 /// the int32 bias and TFLite's (multiplier, shift) for input scale x weight
 /// scale / output scale, computed in float64 as TFLite's
-/// PopulateConvolutionQuantizationParams does; padded channels get 0.
+/// PopulateConvolutionQuantizationParams does; padded channels get a zero
+/// bias and multiplier.
 final class QuantizedOutputStage {
     let bias: AlignedArray<Int32>
     let multiplier: AlignedArray<Int32>
@@ -20,8 +21,11 @@ final class QuantizedOutputStage {
             multiplier.pointer[c] = m
             shift.pointer[c] = s
         }
+        // Padded channels: multiplier 0 gives 0 with any shift; -1 leaves the
+        // layer's rightShiftsOnly to its real channels.
+        for c in layer.spec.outputChannels..<paddedChannels { shift.pointer[c] = -1 }
         requantization = Requantization(bias: bias.pointer, multiplier: multiplier.pointer, shift: shift.pointer,
-                                        outputZeroPoint: layer.output.zeroPoint, lower: layer.lower,
+                                        channels: paddedChannels, outputZeroPoint: layer.output.zeroPoint, lower: layer.lower,
                                         upper: layer.upper)
     }
 }

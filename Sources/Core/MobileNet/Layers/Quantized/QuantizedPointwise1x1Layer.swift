@@ -40,10 +40,13 @@ final class QuantizedPointwise1x1Layer: Operator {
 
     var outputPixelStride: Int { quantizedPixelStride(channels: outputChannels) }
 
-    /// Per slot: the GEMM's own scratch (A's rows as bytes on AVX-512).
-    var gemmScratchBytes: Int { kernels.qgemmScratchBytes(k: inputChannels) }
+    /// Per slot: the GEMM's own scratch for up to m rows (A's rows as bytes on AVX-512).
+    func gemmScratchBytes(m: Int) -> Int { kernels.qgemmScratchBytes(m: m, k: inputChannels, n: outputChannels) }
 
-    func scratchFloats(_ step: Step) -> Int { (gemmScratchBytes + 3) / 4 }
+    /// Floats of a slot's GEMM scratch for calls of up to m rows.
+    func scratchFloats(m: Int) -> Int { (gemmScratchBytes(m: m) + 3) / 4 }
+
+    func scratchFloats(_ step: Step) -> Int { scratchFloats(m: step.output.height * step.output.width) }
 
     func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                  scratch: Scratch, pool: ThreadPool) {
@@ -59,13 +62,13 @@ final class QuantizedPointwise1x1Layer: Operator {
                                        parts: parts(units, pool: pool)))
     }
 
-    /// `scratch`: gemmScratchBytes bytes of the calling part's own.
+    /// `scratch`: gemmScratchBytes(m:) bytes of the calling part's own.
     @inline(__always)
     func run(m: Int, a: UnsafePointer<Int16>, lda: Int, c: UnsafeMutablePointer<Int16>, ldc: Int,
              panels: Range<Int>?, scratch: UnsafeMutableRawPointer?) {
         kernels.qgemm(m: m, k: inputChannels, n: outputChannels, a: a, lda: lda, packedB: weights.pointer,
                       requantization: stage.requantization, c: c, ldc: ldc, panels: panels,
-                      scratch: gemmScratchBytes > 0 ? scratch : nil)
+                      scratch: gemmScratchBytes(m: m) > 0 ? scratch : nil)
     }
 }
 
