@@ -12,13 +12,14 @@ import PackageDescription
 // calls, so MOBILENET_FMA tells the shared SIMD8 code whether to use them.
 let unchecked: [String] = ["-Ounchecked", "-enforce-exclusivity=unchecked"]
 
-func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool) -> Target {
+func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool, avx512: Bool = false) -> Target {
     .target(
         name: name,
         dependencies: ["MobileNetKernelInterface"],
         path: "Sources/Core/Kernels/" + folder,
         swiftSettings: [.unsafeFlags(unchecked + (targetCPU.map { ["-target-cpu", $0] } ?? []))]
             + (fma ? [.define("MOBILENET_FMA")] : [])
+            + (avx512 ? [.define("MOBILENET_AVX512")] : [])
     )
 }
 
@@ -26,7 +27,7 @@ func kernelTier(_ name: String, _ folder: String, targetCPU: String?, fma: Bool)
 let tierTargets: [Target] = [
     kernelTier("MobileNetF32Generic", "F32/Generic", targetCPU: nil, fma: false),   // SSE2
     kernelTier("MobileNetF32AVX2", "F32/AVX2", targetCPU: "haswell", fma: true),    // AVX2 + FMA
-    kernelTier("MobileNetF32AVX512", "F32/AVX512", targetCPU: "cascadelake", fma: true),  // AVX-512 + VNNI
+    kernelTier("MobileNetF32AVX512", "F32/AVX512", targetCPU: "cascadelake", fma: true, avx512: true),  // AVX-512 + VNNI
     kernelTier("MobileNetQS8Generic", "QS8/Generic", targetCPU: nil, fma: false),
     kernelTier("MobileNetQS8AVX2", "QS8/AVX2", targetCPU: "haswell", fma: true),
     kernelTier("MobileNetQS8AVX512", "QS8/AVX512", targetCPU: "cascadelake", fma: true),

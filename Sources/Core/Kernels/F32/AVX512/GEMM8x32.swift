@@ -19,20 +19,34 @@ import MobileNetKernelInterface
 
 typealias Vec16 = SIMD16<Float>
 
-@inline(__always)
+@_transparent
 func load16(_ p: UnsafePointer<Float>) -> Vec16 { UnsafeRawPointer(p).loadUnaligned(as: Vec16.self) }
 
 /// Lanes [0, count) of 16 (count 0...16) as a mask.
 @inline(__always)
 func laneMask(_ count: Int) -> __mmask16 { __mmask16(truncatingIfNeeded: (1 << max(0, min(count, 16))) - 1) }
 
-@inline(__always)
+/// max(lower, v), then min(upper, ·). On SIMD16, `replacing(with:where:)`
+/// (what the SIMD8 kernels use) became four xmm blends with mask shuffles,
+/// about 40 instructions a vector; vmaxps / vminps are one each. x86 returns
+/// the second operand when either is NaN, so a NaN passes through and -0
+/// stays -0, as with `replacing(where: v .< lower)`.
+@_transparent
 func clamped16(_ v: Vec16, _ clamp: Clamp) -> Vec16 {
-    let low = v.replacing(with: clamp.lower, where: v .< clamp.lower)
-    return low.replacing(with: clamp.upper, where: low .> clamp.upper)
+    _mm512_min_ps(Vec16(repeating: clamp.upper), _mm512_max_ps(Vec16(repeating: clamp.lower), v))
+}
+
+/// clamp(acc + bias) into 16 floats at `c`. Transparent (forced inline) like
+/// the other epilogue helpers: with `@inline(__always)` the optimizer left
+/// them as calls in the unrolled tiles (SIMD16 values passed as four xmm
+/// pieces, accumulators spilled around each call).
+@_transparent
+func store16(_ acc: Vec16, _ bias: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, _ clamp: Clamp) {
+    UnsafeMutableRawPointer(c).storeBytes(of: clamped16(acc + load16(bias), clamp), as: Vec16.self)
 }
 
 /// The bias and store masks of one panel of `width` (8...32) real columns.
+/// (Full panels stored without masks measured the same on Zen 4.)
 struct PanelColumns {
     let mask0: __mmask16
     let mask1: __mmask16
@@ -47,7 +61,7 @@ struct PanelColumns {
         bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16)
     }
 
-    @inline(__always)
+    @_transparent
     func store(_ acc0: Vec16, _ acc1: Vec16, _ c: UnsafeMutablePointer<Float>, _ clamp: Clamp) {
         _mm512_mask_storeu_ps(c, mask0, clamped16(acc0 + bias0, clamp))
         if mask1 != 0 { _mm512_mask_storeu_ps(c + 16, mask1, clamped16(acc1 + bias1, clamp)) }
@@ -142,9 +156,12 @@ public enum GEMM8x32 {
         var c40 = Vec16(), c41 = Vec16(), c50 = Vec16(), c51 = Vec16()
         var c60 = Vec16(), c61 = Vec16(), c70 = Vec16(), c71 = Vec16()
         // Rows past `rows` (2...8) read the last real row again.
-        var a0 = a, a1 = a + min(1, rows - 1) * lda, a2 = a + min(2, rows - 1) * lda
-        var a3 = a + min(3, rows - 1) * lda, a4 = a + min(4, rows - 1) * lda, a5 = a + min(5, rows - 1) * lda
-        var a6 = a + min(6, rows - 1) * lda, a7 = a + min(7, rows - 1) * lda
+        // (Swift.min stayed a call here, eight per tile.)
+        let last = rows - 1
+        var a0 = a, a1 = a + (last < 1 ? last : 1) * lda, a2 = a + (last < 2 ? last : 2) * lda
+        var a3 = a + (last < 3 ? last : 3) * lda, a4 = a + (last < 4 ? last : 4) * lda
+        var a5 = a + (last < 5 ? last : 5) * lda, a6 = a + (last < 6 ? last : 6) * lda
+        var a7 = a + (last < 7 ? last : 7) * lda
         var bp = b
         // One k step: 2 panel loads, 8 broadcasts, 16 FMAs; `j` is a constant
         // offset, so an unrolled group addresses A by displacement alone.
@@ -198,11 +215,10 @@ public enum GEMM8x32 {
             c6.addProduct(x, load16(p3)); c7.addProduct(x, load16(p3 + 16))
             p0 += 32; p1 += 32; p2 += 32; p3 += 32
         }
-        @inline(__always) func store(_ acc: Vec16, _ j: Int) {
-            UnsafeMutableRawPointer(c + 16 * j).storeBytes(of: clamped16(acc + load16(bias + 16 * j), clamp),
-                                                           as: Vec16.self)
-        }
-        store(c0, 0); store(c1, 1); store(c2, 2); store(c3, 3); store(c4, 4); store(c5, 5); store(c6, 6); store(c7, 7)
+        store16(c0, bias, c, clamp); store16(c1, bias + 16, c + 16, clamp)
+        store16(c2, bias + 32, c + 32, clamp); store16(c3, bias + 48, c + 48, clamp)
+        store16(c4, bias + 64, c + 64, clamp); store16(c5, bias + 80, c + 80, clamp)
+        store16(c6, bias + 96, c + 96, clamp); store16(c7, bias + 112, c + 112, clamp)
     }
 
     /// One row of one panel (two FMA chains).

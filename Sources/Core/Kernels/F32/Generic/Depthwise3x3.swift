@@ -1,8 +1,10 @@
 // Depthwise 3x3 convolution + bias + clamp (ReLU6) on NHWC activations, SIMD across
 // channels, written once for any vector width: the tier's `DepthwiseVector`,
-// and 8 for a remainder of 8 channels. Every tier uses 8 for now: on the
-// AVX-512 tier 16-wide tiles made the 13 layers of 1.0/224 slower (2.79 ms
-// against 1.50 ms on an Intel Xeon of the Sapphire Rapids class). Weights are packed at load as 9 taps x C
+// and 8 for a remainder of 8 channels. The AVX-512 tier uses 16 lanes from
+// 64 channels on (Zen 4: 12 of the 13 layers of 1.0/224 10-45% faster once
+// the 16-lane clamp became vmaxps/vminps; an earlier 16-lane try, with the
+// clamp as ~40 xmm instructions, was 2x slower) and 8 below (32 channels:
+// 0.197 -> 0.221 ms with 16). Weights are packed at load as 9 taps x C
 // (tap-major) so each tap's channels are one load. Each output is the same
 // sum in the same tap order whatever the width, so the bits do not depend
 // on it. Border pixels skip the taps that fall into TF's
@@ -25,7 +27,7 @@ public enum Depthwise3x3 {
                            output: UnsafeMutablePointer<Float>, outputLayout: ActivationLayout,
                            padTop: Int, padLeft: Int, rows: Range<Int>, firstOutputRow: Int = 0,
                            clamp: Clamp) {
-        let lanes = ThisTier.DepthwiseVector.lanes
+        let lanes = channels < 64 ? 8 : ThisTier.DepthwiseVector.lanes
         let wide = channels / lanes * lanes
         func pass<V: KernelVector>(_: V.Type, _ range: Range<Int>) {
             if range.isEmpty { return }
@@ -41,8 +43,12 @@ public enum Depthwise3x3 {
                            firstOutputRow: firstOutputRow, clamp: clamp)
             }
         }
-        pass(ThisTier.DepthwiseVector.self, 0..<wide)
-        pass(SIMD8<Float>.self, wide..<channels)
+        if lanes == 8 {
+            pass(SIMD8<Float>.self, 0..<channels)
+        } else {
+            pass(ThisTier.DepthwiseVector.self, 0..<wide)
+            pass(SIMD8<Float>.self, wide..<channels)
+        }
     }
 
     /// Channels `range` (multiples of V.lanes) of output rows `rows`.
