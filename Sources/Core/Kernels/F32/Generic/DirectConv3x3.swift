@@ -26,8 +26,12 @@ public enum DirectConv3x3 {
         while interiorStart < outW && interiorStart * stride - padLeft < 0 { interiorStart += 1 }
         var interiorEnd = interiorStart
         while interiorEnd < outW && interiorEnd * stride - padLeft + 2 < inW { interiorEnd += 1 }
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * 9 * maxInputChannels) { gathered in
+        // Four pixels at a time where the tier has 16-lane vectors (AVX-512):
+        // 2 weight loads and 4 broadcasts per 8 FMAs instead of 4 and 2 per 8.
+        let quads = ThisTier.DepthwiseVector.lanes == 16 && outputChannels % 32 == 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * 9 * maxInputChannels) { gathered in
             let g0 = gathered.baseAddress!, g1 = g0 + 9 * maxInputChannels
+            let g2 = g1 + 9 * maxInputChannels, g3 = g2 + 9 * maxInputChannels
             // The three kernel rows of pixel (oy, ox): in place, or gathered into `g`.
             func window(_ oy: Int, _ ox: Int, _ g: UnsafeMutablePointer<Float>) -> Window {
                 let iy = oy * stride - padTop, ix = ox * stride - padLeft
@@ -44,7 +48,12 @@ public enum DirectConv3x3 {
                 while ox < outW {
                     let out0 = output + (oy * outW + ox) * outPS
                     let w0 = window(oy, ox, g0)
-                    if ox + 1 < outW {
+                    if quads && ox + 3 < outW {
+                        fourPixels(run: run, w0, window(oy, ox + 1, g1), window(oy, ox + 2, g2),
+                                   window(oy, ox + 3, g3), weights: weights, bias: bias, n: outputChannels,
+                                   out: out0, outPS: outPS, clamp: clamp)
+                        ox += 4
+                    } else if ox + 1 < outW {
                         twoPixels(run: run, w0, window(oy, ox + 1, g1), weights: weights, bias: bias,
                                   n: outputChannels, out0: out0, out1: out0 + outPS, clamp: clamp)
                         ox += 2
@@ -130,6 +139,41 @@ public enum DirectConv3x3 {
             store8(clamped(a0 + load8(bias + co), clamp), out0 + co)
             store8(clamped(b0 + load8(bias + co), clamp), out1 + co)
             co += 8
+        }
+    }
+
+    /// Four pixels, 32 channels per pass in 16-lane vectors (eight chains).
+    @inline(__always)
+    static func fourPixels(run: Int, _ p: Window, _ q: Window, _ r: Window, _ u: Window,
+                           weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, n: Int,
+                           out: UnsafeMutablePointer<Float>, outPS: Int, clamp: Clamp) {
+        typealias V = SIMD16<Float>
+        var co = 0
+        while co + 32 <= n {
+            var a0 = V.zero, a1 = V.zero, b0 = V.zero, b1 = V.zero
+            var c0 = V.zero, c1 = V.zero, d0 = V.zero, d1 = V.zero
+            var w = weights + co
+            @inline(__always) func kernelRow(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                                             _ z: UnsafePointer<Float>, _ v: UnsafePointer<Float>) {
+                for t in 0..<run {
+                    let w0 = V.load(w), w1 = V.load(w + 16)
+                    let xv = V(repeating: x[t]), yv = V(repeating: y[t])
+                    let zv = V(repeating: z[t]), vv = V(repeating: v[t])
+                    a0.fmadd(xv, w0); a1.fmadd(xv, w1); b0.fmadd(yv, w0); b1.fmadd(yv, w1)
+                    c0.fmadd(zv, w0); c1.fmadd(zv, w1); d0.fmadd(vv, w0); d1.fmadd(vv, w1)
+                    w += n
+                }
+            }
+            kernelRow(p.rows.0, q.rows.0, r.rows.0, u.rows.0)
+            kernelRow(p.rows.1, q.rows.1, r.rows.1, u.rows.1)
+            kernelRow(p.rows.2, q.rows.2, r.rows.2, u.rows.2)
+            let e0 = V.load(bias + co), e1 = V.load(bias + co + 16)
+            let o = out + co
+            a0.plus(e0).clamped(clamp).store(o); a1.plus(e1).clamped(clamp).store(o + 16)
+            b0.plus(e0).clamped(clamp).store(o + outPS); b1.plus(e1).clamped(clamp).store(o + outPS + 16)
+            c0.plus(e0).clamped(clamp).store(o + 2 * outPS); c1.plus(e1).clamped(clamp).store(o + 2 * outPS + 16)
+            d0.plus(e0).clamped(clamp).store(o + 3 * outPS); d1.plus(e1).clamped(clamp).store(o + 3 * outPS + 16)
+            co += 32
         }
     }
 
