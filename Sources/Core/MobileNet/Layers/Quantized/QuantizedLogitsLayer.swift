@@ -21,7 +21,8 @@ final class QuantizedLogitsLayer: Operator {
 
     var outputPixelStride: Int { gemm.outputChannels }
 
-    /// Per slot: the input row as offset values, then the GEMM's scratch.
+    /// Per slot: room for the input row as offset values (slot 0's holds it
+    /// for every part), then the GEMM's scratch.
     func scratchFloats(_ step: Step) -> Int { (gemm.inputChannels + 1) / 2 + gemm.scratchFloats(m: 1) }
 
     /// The integer logits go to the upper half of the output's n floats (as
@@ -31,10 +32,17 @@ final class QuantizedLogitsLayer: Operator {
     /// is read, and every later read lies above it. No shared scratch needed.
     func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                  scratch: Scratch, pool: ThreadPool) {
-        let n = gemm.outputChannels
+        let n = gemm.outputChannels, k = gemm.inputChannels
         let integers = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self) + n
+        // The input row once, before the parts (each part converting it
+        // again cost 12 x 1024 libm round calls at 2 threads).
+        let row = UnsafeMutableRawPointer(scratch.base).assumingMemoryBound(to: Int16.self)
+        for c in 0..<k {
+            // Exact: the pool wrote scale x v rounded to float (|v| <= 255).
+            row[c] = c < spec.inputChannels ? Int16((Double(input[c]) / Double(self.input.scale)).rounded()) : 0
+        }
         let panels = gemm.kernels.qgemmPanelCount(n: n)
-        pool.parallel(QuantizedLogitsJob(layer: self, input: input, integers: integers, scratch: scratch,
+        pool.parallel(QuantizedLogitsJob(layer: self, row: row, integers: integers, scratch: scratch,
                                          panels: panels, parts: parts(panels, pool: pool)))
         for j in 0..<n {
             let v = Int32(integers[j])
@@ -42,21 +50,17 @@ final class QuantizedLogitsLayer: Operator {
         }
     }
 
-    func run(panels: Range<Int>, input: UnsafePointer<Float>, integers: UnsafeMutablePointer<Int16>,
-             scratch: UnsafeMutablePointer<Int16>) {
+    /// Panels `panels` of the logits of the offset-value row `row`.
+    func run(panels: Range<Int>, row: UnsafePointer<Int16>, integers: UnsafeMutablePointer<Int16>,
+             gemmScratch: UnsafeMutableRawPointer) {
         let k = gemm.inputChannels
-        for c in 0..<k {
-            // Exact: the pool wrote scale x v rounded to float (|v| <= 255).
-            scratch[c] = c < spec.inputChannels ? Int16((Double(input[c]) / Double(self.input.scale)).rounded()) : 0
-        }
-        gemm.run(m: 1, a: scratch, lda: k, c: integers, ldc: gemm.outputChannels, panels: panels,
-                 scratch: UnsafeMutableRawPointer(scratch + 2 * ((k + 1) / 2)))
+        gemm.run(m: 1, a: row, lda: k, c: integers, ldc: gemm.outputChannels, panels: panels, scratch: gemmScratch)
     }
 }
 
 private struct QuantizedLogitsJob: PartRunner {
     let layer: QuantizedLogitsLayer
-    let input: UnsafePointer<Float>
+    let row: UnsafePointer<Int16>
     let integers: UnsafeMutablePointer<Int16>
     let scratch: Scratch
     let panels: Int
@@ -65,7 +69,9 @@ private struct QuantizedLogitsJob: PartRunner {
     func run(part: Int, slot: Int) {
         let range = partition(panels, part: part, parts: parts)
         guard !range.isEmpty else { return }
-        let mine = UnsafeMutableRawPointer(scratch.base + slot * scratch.perSlot).assumingMemoryBound(to: Int16.self)
-        layer.run(panels: range, input: input, integers: integers, scratch: mine)
+        // This slot's GEMM scratch, after the input row's room.
+        let mine = UnsafeMutableRawPointer(scratch.base + slot * scratch.perSlot
+                                           + (layer.gemm.inputChannels + 1) / 2)
+        layer.run(panels: range, row: row, integers: integers, gemmScratch: mine)
     }
 }
