@@ -26,15 +26,9 @@ func load16(_ p: UnsafePointer<Float>) -> Vec16 { UnsafeRawPointer(p).loadUnalig
 @inline(__always)
 func laneMask(_ count: Int) -> __mmask16 { __mmask16(truncatingIfNeeded: (1 << max(0, min(count, 16))) - 1) }
 
-/// max(lower, v), then min(upper, ·). On SIMD16, `replacing(with:where:)`
-/// (what the SIMD8 kernels use) became four xmm blends with mask shuffles,
-/// about 40 instructions a vector; vmaxps / vminps are one each. x86 returns
-/// the second operand when either is NaN, so a NaN passes through and -0
-/// stays -0, as with `replacing(where: v .< lower)`.
+/// SIMD16.clamped (SIMDHelpers: vmaxps / vminps on this tier), forced inline.
 @_transparent
-func clamped16(_ v: Vec16, _ clamp: Clamp) -> Vec16 {
-    _mm512_min_ps(Vec16(repeating: clamp.upper), _mm512_max_ps(Vec16(repeating: clamp.lower), v))
-}
+func clamped16(_ v: Vec16, _ clamp: Clamp) -> Vec16 { v.clamped(clamp) }
 
 /// clamp(acc + bias) into 16 floats at `c`. Transparent (forced inline) like
 /// the other epilogue helpers: with `@inline(__always)` the optimizer left

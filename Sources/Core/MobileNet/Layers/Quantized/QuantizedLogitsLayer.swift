@@ -29,7 +29,7 @@ final class QuantizedLogitsLayer: Operator {
     /// 2n Int16s, index n..<2n), every part writing its own panels; then one
     /// pass dequantizes them into floats 0..<n in place, in increasing order:
     /// float j (bytes 4j...4j+3) is written after Int16 n+j (bytes 2n+2j...)
-    /// is read, and every later read lies above it. No shared scratch needed.
+    /// is read, and every later read lies above it, so that pass needs no scratch.
     func forward(_ step: Step, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                  scratch: Scratch, pool: ThreadPool) {
         let n = gemm.outputChannels, k = gemm.inputChannels
