@@ -10,18 +10,23 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// At 224 x 224 the 14 x 14 layers (196 pixels, 256 channels) split by
+    /// rows with 1-3 threads and by column panels with 5 (splitsByPanels).
     func testOutputBitsDoNotDependOnThreadCount() throws {
         let bytes = TestModelFile(alpha: 0.5, classes: 16).bytes()
-        let x = input(2 * 45 * 37 * 3, seed: 4)
-        var results: [[Float]] = []
-        for threads in [1, 2, 3, 5] {
-            let model = try Model.from(bytes, options: LoadOptions(numThreads: threads))
-            var logits = [Float](repeating: 0, count: 32)
-            try model.run(input: x, batch: 2, height: 45, width: 37, logits: &logits, capacity: 32)
-            results.append(logits)
+        for (batch, height, width) in [(2, 45, 37), (1, 224, 224)] {
+            let x = input(batch * height * width * 3, seed: 4)
+            var results: [[Float]] = []
+            for threads in [1, 2, 3, 5] {
+                let model = try Model.from(bytes, options: LoadOptions(numThreads: threads))
+                var logits = [Float](repeating: 0, count: 16 * batch)
+                try model.run(input: x, batch: batch, height: height, width: width, logits: &logits,
+                              capacity: 16 * batch)
+                results.append(logits)
+            }
+            for r in results.dropFirst() { XCTAssertEqual(r, results[0], "\(height) x \(width)") }
+            XCTAssertTrue(results[0].contains { $0 != 0 })
         }
-        for r in results.dropFirst() { XCTAssertEqual(r, results[0]) }
-        XCTAssertTrue(results[0].contains { $0 != 0 })
     }
 
     func testBatchEqualsSingleImages() throws {

@@ -57,7 +57,8 @@ final class Pointwise1x1Layer: LayerKind, Operator {
         let pixels = step.output.height * step.output.width
         // Small images, wide layers (7x7x1024): weights dominate the traffic,
         // so each thread takes its own column panels of them.
-        let byPanels = outputChannels > pixels
+        let byPanels = splitsByPanels(pixels: pixels, outputChannels: outputChannels,
+                                      rowBlock: kernels.gemmRowBlock, pool: pool)
         let units = byPanels ? kernels.gemmPanelCount(n: outputChannels)
                              : (pixels + kernels.gemmRowBlock - 1) / kernels.gemmRowBlock
         pool.parallel(GEMMJob(kernels: kernels, m: pixels, k: inputChannels, n: outputChannels, a: input,

@@ -55,7 +55,8 @@ final class QuantizedPointwise1x1Layer: Operator {
         // Split that way, every part first converts all of A to bytes
         // (AVX-512), so one part per thread: at 2 threads a whole inference
         // took 0.93-0.94x the time of 6 parts per thread (Zen 4).
-        let byPanels = outputChannels > pixels
+        let byPanels = splitsByPanels(pixels: pixels, outputChannels: outputChannels,
+                                      rowBlock: kernels.qgemmRowBlock, pool: pool)
         let units = byPanels ? kernels.qgemmPanelCount(n: outputChannels)
                              : (pixels + kernels.qgemmRowBlock - 1) / kernels.qgemmRowBlock
         pool.parallel(QuantizedGEMMJob(layer: self, m: pixels, a: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
