@@ -2,7 +2,7 @@ import MobileNetKernelInterface
 
 /// A depthwise 3x3 convolution + BatchNorm + ReLU6 (Figure 3), weights
 /// packed 9 taps x padded channels.
-final class Depthwise3x3Layer: LayerKind, Operator {
+final class Depthwise3x3Layer: LayerKind, TiledDepthwise {
     static let displayName = "Conv DW 3x3"
 
     static func tensors(_ spec: LayerSpec) -> [(name: String, shape: [Int])] {
@@ -70,6 +70,14 @@ final class Depthwise3x3Layer: LayerKind, Operator {
                              outputLayout: outputLayout, padTop: step.geometry.padTop,
                              padLeft: step.geometry.padLeft, rows: rows, firstOutputRow: firstOutputRow,
                              clamp: clamp)
+    }
+}
+
+extension Depthwise3x3Layer {
+    func runRows(_ step: Step, input: UnsafePointer<Float>, tile: UnsafeMutableRawPointer, layout: ActivationLayout,
+                 rows: Range<Int>) {
+        run(step, input: input, output: tile.assumingMemoryBound(to: Float.self), outputLayout: layout, rows: rows,
+            firstOutputRow: rows.lowerBound)
     }
 }
 

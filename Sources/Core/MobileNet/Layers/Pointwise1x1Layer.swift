@@ -3,7 +3,7 @@ import MobileNetKernelInterface
 /// A pointwise (1x1) convolution + BatchNorm + ReLU6: a GEMM on the NHWC
 /// activations (rows are pixels), weights packed once for the tier. 95% of
 /// MobileNet's multiply-adds (Table 2).
-final class Pointwise1x1Layer: LayerKind, Operator {
+final class Pointwise1x1Layer: LayerKind, TiledPointwise {
     static let displayName = "Conv 1x1"
 
     static func tensors(_ spec: LayerSpec) -> [(name: String, shape: [Int])] {
@@ -67,12 +67,13 @@ final class Pointwise1x1Layer: LayerKind, Operator {
                               parts: parts(units, pool: pool)))
     }
 
+    func tileScratchBytes(m: Int) -> Int { 0 }
+
     /// Rows [0, m) of a tile (a fused pass's depthwise output) into `output`.
-    @inline(__always)
-    func run(m: Int, input: UnsafePointer<Float>, inputStride: Int, output: UnsafeMutablePointer<Float>,
-             outputStride: Int) {
-        kernels.gemm(m: m, k: inputChannels, n: outputChannels, a: input, lda: inputStride,
-                     packedB: weights.pointer, bias: bias.pointer, c: output, ldc: outputStride, clamp: clamp,
-                     panels: nil)
+    func runTile(m: Int, tile: UnsafeRawPointer, tileStride: Int, output: UnsafeMutablePointer<Float>,
+                 firstPixel: Int, outputStride: Int, scratch: UnsafeMutableRawPointer) {
+        kernels.gemm(m: m, k: inputChannels, n: outputChannels, a: tile.assumingMemoryBound(to: Float.self),
+                     lda: tileStride, packedB: weights.pointer, bias: bias.pointer,
+                     c: output + firstPixel * outputStride, ldc: outputStride, clamp: clamp, panels: nil)
     }
 }

@@ -34,8 +34,9 @@ final class ExecutionPlan {
         var passes: [Pass] = []
         var index = 0
         while index < layers.count {
-            if fuse, index + 1 < layers.count, let dw = layers[index] as? Depthwise3x3Layer,
-               let pw = layers[index + 1] as? Pointwise1x1Layer, pw.inputChannels == dw.channels,
+            if fuse, index + 1 < layers.count, let dw = layers[index] as? any TiledDepthwise,
+               let pw = layers[index + 1] as? any TiledPointwise,
+               roundUpTo8(dw.spec.outputChannels) == pw.inputChannels,
                FusedDepthwisePointwise.worthFusing(pixels: steps[index].output.height * steps[index].output.width,
                                                    pointwise: pw) {
                 let tile = steps[index].output

@@ -55,6 +55,37 @@ final class ExecutionPlanTests: XCTestCase {
         }
     }
 
+    /// The 8-bit layers fuse the same blocks, and the exact integers make
+    /// fused and single-layer passes agree bit for bit at any tile size.
+    func testQuantizedModelsFuseTheEarlyBlocksWithTheSameBits() throws {
+        let path = Array((Fixtures.root + "/tests/fixtures/tflite/mobilenet_v1_1.0_224_int8.tflite").utf8CString)
+        for tier in testedTiers {
+            for threads in [1, 2, 3] {
+                let model = try Model(pathBytes: path, options: LoadOptions(numThreads: threads, maxTier: tier))
+                for (h, w) in [(224, 224), (61, 47), (35, 96), (9, 13)] {
+                    let arena = try model.network.makeArena(height: h, width: w)
+                    if h == 224 && threads == 1 {
+                        let fusedNames = arena.plan(fused: true).passes.compactMap { pass -> String? in
+                            if case let .fused(pair) = pass { return pair.depthwise.spec.name }
+                            return nil
+                        }
+                        XCTAssertEqual(fusedNames, (1...5).map { "Conv2d_\($0)_depthwise" }, tier.name)
+                    }
+                    var state: UInt64 = UInt64(h * w)
+                    let x: [Float] = (0..<(h * w * 3)).map { _ in
+                        state = state &* 6364136223846793005 &+ 1442695040888963407
+                        return Float(Double(state >> 40) / Double(1 << 24)) * 2 - 1
+                    }
+                    var fused = [Float](repeating: .nan, count: 1001), single = fused
+                    model.network.forward(x, arena: arena, output: &fused, fused: true)
+                    model.network.forward(x, arena: arena, output: &single, fused: false)
+                    XCTAssertEqual(fused, single, "\(tier.name) \(h)x\(w), \(threads) threads")
+                    XCTAssertTrue(fused.allSatisfy { $0.isFinite })
+                }
+            }
+        }
+    }
+
     func testPassOutputsDoNotOverlapWhileAlive() throws {
         let model = try Model.from(TestModelFile(alpha: 0.75, classes: 10).bytes())
         for fused in [false, true] {

@@ -2,7 +2,7 @@ import MobileNetKernelInterface
 
 /// An 8-bit depthwise 3x3: integer taps (widened to Int32 once, at load),
 /// TFLite's per-channel output stage; split by output rows.
-final class QuantizedDepthwise3x3Layer: Operator {
+final class QuantizedDepthwise3x3Layer: TiledDepthwise {
     let spec: LayerSpec
     let kernels: any QS8Kernels
     let channels: Int
@@ -33,6 +33,21 @@ final class QuantizedDepthwise3x3Layer: Operator {
                                             input: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
                                             output: UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self),
                                             parts: parts(step.output.height, pool: pool)))
+    }
+}
+
+extension QuantizedDepthwise3x3Layer {
+    /// The kernel addresses output row oy at output + oy x width x stride,
+    /// so the tile's base is moved back by its first row (never below it is written).
+    func runRows(_ step: Step, input: UnsafePointer<Float>, tile: UnsafeMutableRawPointer, layout: ActivationLayout,
+                 rows: Range<Int>) {
+        let values = tile.assumingMemoryBound(to: Int16.self)
+        kernels.qdepthwise3x3(stride: spec.stride, channels: channels,
+                              input: UnsafeRawPointer(input).assumingMemoryBound(to: Int16.self),
+                              inputLayout: step.input, weights: weights.pointer, requantization: stage.requantization,
+                              output: values - rows.lowerBound * layout.width * layout.pixelStride,
+                              outputLayout: layout, padTop: step.geometry.padTop, padLeft: step.geometry.padLeft,
+                              rows: rows)
     }
 }
 

@@ -3,7 +3,7 @@ import MobileNetKernelInterface
 /// An 8-bit 1x1 convolution (or the 3x3 first convolution's GEMM): offset
 /// weights packed once for the tier's integer GEMM, TFLite's per-channel
 /// output stage.
-final class QuantizedPointwise1x1Layer: Operator {
+final class QuantizedPointwise1x1Layer: TiledPointwise {
     let spec: LayerSpec
     let kernels: any QS8Kernels
     let inputChannels: Int
@@ -65,6 +65,15 @@ final class QuantizedPointwise1x1Layer: Operator {
                                        ldc: step.output.pixelStride, byPanels: byPanels, scratch: scratch,
                                        parts: byPanels ? max(min(units, pool.threadCount), 1)
                                                        : parts(units, pool: pool)))
+    }
+
+    func tileScratchBytes(m: Int) -> Int { gemmScratchBytes(m: m) }
+
+    func runTile(m: Int, tile: UnsafeRawPointer, tileStride: Int, output: UnsafeMutablePointer<Float>,
+                 firstPixel: Int, outputStride: Int, scratch: UnsafeMutableRawPointer) {
+        let c = UnsafeMutableRawPointer(output).assumingMemoryBound(to: Int16.self)
+        run(m: m, a: tile.assumingMemoryBound(to: Int16.self), lda: tileStride, c: c + firstPixel * outputStride,
+            ldc: outputStride, panels: nil, scratch: scratch)
     }
 
     /// `scratch`: gemmScratchBytes(m:) bytes of the calling part's own.
