@@ -10,9 +10,11 @@ import MobileNetKernelInterface
 /// runs fuse and others do not; unfused, a float32 inference at 2 threads
 /// took 1.10x the time on Zen 4 (2026-12-04). The 8-bit layers fuse the same
 /// way (TiledDepthwise, TiledPointwise): 0.96x at 2 threads, 1.01x at 1.
-/// The bits are the same either way: tiles start on multiples of the GEMM's
-/// row block, and every pixel takes the same kernel path as unfused (the
-/// 8-bit kernels are exact integers at any tiling).
+/// The bits are the same either way: tiles start on multiples of the
+/// pointwise GEMM's own row block (8-bit: 6 rows; tiles of the float32
+/// block's 8 left a partial block in every tile, 0.98x at 2 threads when
+/// fixed), and every pixel takes the same kernel path as unfused (the 8-bit
+/// kernels are exact integers at any tiling).
 ///
 /// A class, so the Pass enum holds a plain pointer to it: with struct
 /// payloads, leak checkers miss the references that the case tag bits hide.
@@ -70,6 +72,8 @@ protocol TiledPointwise: Operator {
     /// Padded input and output channels.
     var inputChannels: Int { get }
     var outputChannels: Int { get }
+    /// Rows of its GEMM's tile: tiles of the fused pass hold whole blocks of them.
+    var gemmRowBlock: Int { get }
     /// Bytes of a thread's GEMM scratch for a tile of m pixels.
     func tileScratchBytes(m: Int) -> Int
     /// The m pixels of `tile` (`tileStride` values apart) into the output

@@ -67,6 +67,8 @@ final class Pointwise1x1Layer: LayerKind, TiledPointwise {
                               parts: parts(units, pool: pool)))
     }
 
+    var gemmRowBlock: Int { kernels.gemmRowBlock }
+
     func tileScratchBytes(m: Int) -> Int { 0 }
 
     /// Rows [0, m) of a tile (a fused pass's depthwise output) into `output`.

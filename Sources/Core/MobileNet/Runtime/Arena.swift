@@ -17,11 +17,11 @@ final class Arena {
     /// What this arena holds, for the cache's byte budget.
     let bytes: Int
 
-    init(layers: [any Operator], height: Int, width: Int, slots: Int, rowBlock: Int) throws {
+    init(layers: [any Operator], height: Int, width: Int, slots: Int) throws {
         self.height = height
         self.width = width
-        singlePlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: false, rowBlock: rowBlock)
-        fusedPlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: true, rowBlock: rowBlock)
+        singlePlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: false)
+        fusedPlan = ExecutionPlan(layers: layers, height: height, width: width, fuse: true)
         let floats = Arena.floats(singlePlan, fusedPlan, height: height, width: width, slots: slots)
         slab = try AlignedBuffer(count: floats.slab, zeroed: false)
         scratchPerSlot = floats.scratchPerSlot
@@ -36,9 +36,9 @@ final class Arena {
     }
 
     /// Bytes an arena at this size would hold, without allocating it.
-    static func bytes(layers: [any Operator], height: Int, width: Int, slots: Int, rowBlock: Int) -> Int {
-        let a = ExecutionPlan(layers: layers, height: height, width: width, fuse: false, rowBlock: rowBlock)
-        let b = ExecutionPlan(layers: layers, height: height, width: width, fuse: true, rowBlock: rowBlock)
+    static func bytes(layers: [any Operator], height: Int, width: Int, slots: Int) -> Int {
+        let a = ExecutionPlan(layers: layers, height: height, width: width, fuse: false)
+        let b = ExecutionPlan(layers: layers, height: height, width: width, fuse: true)
         let floats = Arena.floats(a, b, height: height, width: width, slots: slots)
         return 4 * (floats.slab + floats.scratchPerSlot * slots + height * width * 3)
     }

@@ -19,7 +19,7 @@ final class ExecutionPlan {
     let slabFloats: Int
     let scratchPerSlot: Int
 
-    init(layers: [any Operator], height: Int, width: Int, fuse: Bool, rowBlock: Int) {
+    init(layers: [any Operator], height: Int, width: Int, fuse: Bool) {
         var steps: [Step] = []
         var layout = ActivationLayout(height: height, width: width, pixelStride: 3)
         for layer in layers {
@@ -43,7 +43,7 @@ final class ExecutionPlan {
                 passes.append(.fused(FusedDepthwisePointwise(
                     depthwise: dw, pointwise: pw, first: index,
                     tileRows: FusedDepthwisePointwise.tileRows(width: tile.width, height: tile.height,
-                                                               rowBlock: rowBlock))))
+                                                               rowBlock: pw.gemmRowBlock))))
                 index += 2
             } else {
                 passes.append(.single(layer: index))

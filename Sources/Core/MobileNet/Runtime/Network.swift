@@ -49,13 +49,11 @@ final class Network {
     func outputCount(_ output: Output) -> Int { output == .logits ? numClasses : embeddingSize }
 
     func makeArena(height: Int, width: Int) throws -> Arena {
-        try Arena(layers: layers, height: height, width: width, slots: pool.threadCount,
-                  rowBlock: kernels.gemmRowBlock)
+        try Arena(layers: layers, height: height, width: width, slots: pool.threadCount)
     }
 
     func arenaBytes(height: Int, width: Int) -> Int {
-        Arena.bytes(layers: layers, height: height, width: width, slots: pool.threadCount,
-                    rowBlock: kernels.gemmRowBlock)
+        Arena.bytes(layers: layers, height: height, width: width, slots: pool.threadCount)
     }
 
     /// Runs one image (NHWC, arena.height x arena.width x 3) and returns the

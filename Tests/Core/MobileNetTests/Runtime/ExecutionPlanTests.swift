@@ -4,7 +4,9 @@ import MobileNetKernelInterface
 
 final class ExecutionPlanTests: XCTestCase {
     func testTilesHoldWholeGEMMRowBlocks() {
-        for rowBlock in Set(testedTiers.map { KernelSelection.kernels($0).gemmRowBlock }) {
+        let blocks = testedTiers.map { KernelSelection.kernels($0).gemmRowBlock }
+            + testedTiers.map { KernelSelection.qs8Kernels($0).qgemmRowBlock }
+        for rowBlock in Set(blocks) {
             for width in 1...120 {
                 for height in [1, 2, 5, 7, 14, 112] {
                     let rows = FusedDepthwisePointwise.tileRows(width: width, height: height, rowBlock: rowBlock)
@@ -91,8 +93,7 @@ final class ExecutionPlanTests: XCTestCase {
         let model = try Model.from(TestModelFile(alpha: 0.75, classes: 10).bytes())
         for fused in [false, true] {
             for (h, w) in [(224, 224), (33, 17), (1, 1)] {
-                let plan = ExecutionPlan(layers: model.network.layers, height: h, width: w, fuse: fused,
-                                         rowBlock: model.network.kernels.gemmRowBlock)
+                let plan = ExecutionPlan(layers: model.network.layers, height: h, width: w, fuse: fused)
                 var extents: [Range<Int>] = []
                 for (p, pass) in plan.passes.enumerated() {
                     let out = plan.steps[plan.layers(of: pass).last!].output

@@ -67,6 +67,8 @@ final class QuantizedPointwise1x1Layer: TiledPointwise {
                                                        : parts(units, pool: pool)))
     }
 
+    var gemmRowBlock: Int { kernels.qgemmRowBlock }
+
     func tileScratchBytes(m: Int) -> Int { gemmScratchBytes(m: m) }
 
     func runTile(m: Int, tile: UnsafeRawPointer, tileStride: Int, output: UnsafeMutablePointer<Float>,
